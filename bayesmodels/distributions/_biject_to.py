@@ -1,0 +1,120 @@
+r"""``biject_to(constraint)``: a bijection from unconstrained reals onto the constraint's set.
+
+A dispatch table keyed by constraint type, one small function per entry, as in NumPyro's
+``ConstraintRegistry``. Inference uses it to move each latent site to the reals:
+:math:`z = T(u)`, with :math:`\log|\det J_T(u)|` added to the log density.
+
+Add an entry for a new constraint type with ``biject_to.register``::
+
+    @biject_to.register(MyConstraint)
+    def _(constraint):
+        return MyTransform(...)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import jax
+import jax.numpy as jnp
+
+from . import _constraints as c
+from ._constraints import Constraint
+from ._transforms import (
+    AffineTransform,
+    ComposeTransform,
+    ExpTransform,
+    IdentityTransform,
+    IndependentTransform,
+    SigmoidTransform,
+    SoftplusTransform,
+    Transform,
+)
+
+__all__ = ["biject_to"]
+
+
+class ConstraintRegistry:
+    """Maps a constraint (by its type, walking the MRO) to a transform factory."""
+
+    def __init__(self):
+        self._factories: dict[type, Callable[[Constraint], Transform]] = {}
+
+    def register(self, constraint, factory: Callable[[Constraint], Transform] | None = None):
+        """Register ``factory`` for a constraint type (or the type of a constraint instance).
+
+        Usable as a decorator: ``@biject_to.register(constraints.simplex)``.
+        """
+        key = constraint if isinstance(constraint, type) else type(constraint)
+        if factory is None:
+            return lambda f: self.register(key, f)
+        self._factories[key] = factory
+        return factory
+
+    def __call__(self, constraint: Constraint) -> Transform:
+        if not isinstance(constraint, Constraint):
+            raise TypeError(
+                f"biject_to needs a Constraint, got {type(constraint).__name__}: {constraint!r}"
+            )
+        for cls in type(constraint).__mro__:
+            if cls in self._factories:
+                return self._factories[cls](constraint)
+        if constraint.is_discrete:
+            raise NotImplementedError(
+                f"The support '{constraint}' is discrete, so it has no bijection to the reals. "
+                "Sample discrete sites with a discrete-capable method (MixedHMC, enumeration) "
+                "or pass them as data."
+            )
+        raise NotImplementedError(
+            f"biject_to has no transform for {type(constraint).__name__} ('{constraint}'). "
+            "Register one with biject_to.register."
+        )
+
+
+biject_to = ConstraintRegistry()
+
+
+def _is_concrete_value(x, value) -> bool:
+    return not isinstance(x, jax.core.Tracer) and bool(jnp.all(jnp.asarray(x) == value))
+
+
+@biject_to.register(c._Real)
+def _real(constraint):
+    return IdentityTransform()
+
+
+@biject_to.register(c._Independent)
+def _independent(constraint):
+    base = biject_to(constraint.base_constraint)
+    return IndependentTransform(base, constraint.reinterpreted_batch_ndims)
+
+
+@biject_to.register(c._GreaterThan)
+@biject_to.register(c._GreaterThanEq)
+def _greater_than(constraint):
+    if _is_concrete_value(constraint.lower_bound, 0):
+        return ExpTransform()
+    shift = AffineTransform(constraint.lower_bound, 1.0, domain=c.positive)
+    return ComposeTransform([ExpTransform(), shift])
+
+
+@biject_to.register(c._SoftplusPositive)
+def _softplus_positive(constraint):
+    return SoftplusTransform()
+
+
+@biject_to.register(c._LessThan)
+@biject_to.register(c._LessThanEq)
+def _less_than(constraint):
+    flip = AffineTransform(constraint.upper_bound, -1.0, domain=c.positive)
+    return ComposeTransform([ExpTransform(), flip])
+
+
+@biject_to.register(c._Interval)
+@biject_to.register(c._OpenInterval)
+def _interval(constraint):
+    low, high = constraint.lower_bound, constraint.upper_bound
+    if _is_concrete_value(low, 0) and _is_concrete_value(high, 1):
+        return SigmoidTransform()
+    stretch = AffineTransform(low, high - low, domain=c.unit_interval)
+    return ComposeTransform([SigmoidTransform(), stretch])

@@ -1,0 +1,6 @@
+"""Distribution table rows: continuous_positive families."""
+
+from tests.cases.case import Case, Invalid  # noqa: F401
+
+CASES: list[Case] = []
+INVALID: list[Invalid] = []
