@@ -189,8 +189,9 @@ class ExpandedDistribution(Distribution):
 class MaskedDistribution(Distribution):
     """``base_dist`` whose ``log_prob`` is 0 where ``mask`` is False.
 
-    Sampling is unchanged. ``mask`` is a boolean array broadcasting to ``batch_shape``
-    (or a Python bool).
+    Sampling is unchanged. ``mask`` is a boolean array (or a Python bool) whose shape
+    broadcasts with ``batch_shape``; as in NumPyro, a mask with more or larger dims
+    expands the distribution to the broadcast shape.
     """
 
     base_dist: Distribution
@@ -206,15 +207,16 @@ class MaskedDistribution(Distribution):
             batch_shape = jnp.broadcast_shapes(jnp.shape(mask_array), base_dist.batch_shape)
         except ValueError:
             batch_shape = None
-        if batch_shape is None or len(jnp.shape(mask_array)) > len(base_dist.batch_shape) and \
-                batch_shape != base_dist.batch_shape:
+        if batch_shape is None:
             raise ValueError(
                 f"{type(base_dist).__name__}.mask: mask of shape {np.shape(mask_array)} does not "
-                f"broadcast to batch_shape {base_dist.batch_shape}."
+                f"broadcast with batch_shape {base_dist.batch_shape}."
             )
+        if batch_shape != base_dist.batch_shape:
+            base_dist = base_dist.expand(batch_shape)
         self.base_dist = base_dist
         self.mask_array = mask_array
-        super().__init__(base_dist.batch_shape, base_dist.event_shape, validate_args=validate_args)
+        super().__init__(batch_shape, base_dist.event_shape, validate_args=validate_args)
 
     @property
     def support(self):  # type: ignore[override]

@@ -30,6 +30,21 @@ from ._transforms import (
     SoftplusTransform,
     Transform,
 )
+from ._transforms_matrix import (
+    CholeskyTransform,
+    CorrCholeskyTransform,
+    CorrMatrixCholeskyTransform,
+    LowerCholeskyTransform,
+    ScaledUnitLowerCholeskyTransform,
+    SoftplusLowerCholeskyTransform,
+)
+from ._transforms_vector import (
+    L1BallTransform,
+    OrderedTransform,
+    StickBreakingTransform,
+    ZeroSumTransform,
+    _L1Ball,
+)
 
 __all__ = ["biject_to"]
 
@@ -118,3 +133,73 @@ def _interval(constraint):
         return SigmoidTransform()
     stretch = AffineTransform(low, high - low, domain=c.unit_interval)
     return ComposeTransform([SigmoidTransform(), stretch])
+
+
+# ------------------------------------------------------------------- vectors and matrices
+
+
+@biject_to.register(c._Simplex)
+def _simplex(constraint):
+    return StickBreakingTransform()
+
+
+@biject_to.register(c._OrderedVector)
+def _ordered_vector(constraint):
+    return OrderedTransform()
+
+
+@biject_to.register(c._PositiveOrderedVector)
+def _positive_ordered_vector(constraint):
+    return ComposeTransform([OrderedTransform(), ExpTransform()])
+
+
+@biject_to.register(c._ZeroSum)
+def _zero_sum(constraint):
+    return ZeroSumTransform(constraint.event_dim)
+
+
+@biject_to.register(_L1Ball)
+def _l1_ball(constraint):
+    return L1BallTransform()
+
+
+@biject_to.register(c._Sphere)
+def _sphere(constraint):
+    raise NotImplementedError(
+        "The unit sphere has no bijection to the reals (it is compact and has no global "
+        "chart), so biject_to(sphere) is not available, as in NumPyro. Sample an "
+        "unconstrained vector (e.g. a Normal with .to_event(1)) and normalise it in a "
+        "deterministic site, or use a distribution that lives on the sphere as data."
+    )
+
+
+@biject_to.register(c._LowerCholesky)
+def _lower_cholesky(constraint):
+    return LowerCholeskyTransform()
+
+
+@biject_to.register(c._ScaledUnitLowerCholesky)
+def _scaled_unit_lower_cholesky(constraint):
+    return ScaledUnitLowerCholeskyTransform()
+
+
+@biject_to.register(c._SoftplusLowerCholesky)
+def _softplus_lower_cholesky(constraint):
+    return SoftplusLowerCholeskyTransform()
+
+
+@biject_to.register(c._CorrCholesky)
+def _corr_cholesky(constraint):
+    return CorrCholeskyTransform()
+
+
+@biject_to.register(c._CorrMatrix)
+def _corr_matrix(constraint):
+    return ComposeTransform([CorrCholeskyTransform(), CorrMatrixCholeskyTransform().inv])
+
+
+@biject_to.register(c._PositiveDefinite)
+@biject_to.register(c._PositiveSemidefinite)
+def _positive_definite(constraint):
+    # Onto the positive definite matrices, which are dense in the semi-definite ones.
+    return ComposeTransform([LowerCholeskyTransform(), CholeskyTransform().inv])

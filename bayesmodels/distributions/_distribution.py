@@ -78,7 +78,7 @@ class Distribution(eqx.Module):
                 if self.validate_args:
                     message = self._parameter_message(name, constraint, None)
                     ok = jnp.all(constraint(value))
-                    setattr(self, name, eqx.error_if(value, ~ok, message))
+                    setattr(self, name, eqx.error_if(jnp.asarray(value), ~ok, message))
                 continue
             with jax.ensure_compile_time_eval():  # concrete values stay concrete inside jit
                 ok = np.asarray(constraint(value))

@@ -330,8 +330,9 @@ class ComposeTransform(Transform):
     def domain(self):  # type: ignore[override]
         if not self.parts:
             return constraints.real
-        # The input must cover the largest event any later part consumes.
-        event_dim = self.parts[-1].domain.event_dim
+        # The input must cover the largest event any later part consumes: walk back
+        # from the output, each part turning its codomain's event dims into its domain's.
+        event_dim = self.parts[-1].codomain.event_dim
         for part in reversed(self.parts):
             event_dim = part.domain.event_dim + max(event_dim - part.codomain.event_dim, 0)
         return _widen(self.parts[0].domain, event_dim)
@@ -340,7 +341,7 @@ class ComposeTransform(Transform):
     def codomain(self):  # type: ignore[override]
         if not self.parts:
             return constraints.real
-        event_dim = self.parts[0].codomain.event_dim
+        event_dim = self.parts[0].domain.event_dim
         for part in self.parts:
             event_dim = part.codomain.event_dim + max(event_dim - part.domain.event_dim, 0)
         return _widen(self.parts[-1].codomain, event_dim)
