@@ -18,6 +18,8 @@ __all__ = [
     "clamp_probs",
     "describe_values",
     "is_traced",
+    "log1mexp",
+    "logdiffexp",
     "logits_to_probs",
     "probs_to_logits",
     "promote_shapes",
@@ -129,5 +131,3 @@ def logdiffexp(a, b):
     r""":math:`\log(e^{a} - e^{b})` for :math:`a > b`, computed stably."""
     return a + log1mexp(b - a)
 
-
-__all__ += ["log1mexp", "logdiffexp"]
