@@ -15,12 +15,13 @@ LAYERS = {
     "primitives": 1,
     "handlers": 1,
     "effects": 1,
-    "model": 2,  # the model -> log density package (bayesmodels/model/)
+    "logdensity": 2,  # the model -> log density package (bayesmodels/_logdensity/)
     "kernels": 3,
     "adaptation": 3,
     "infer": 4,
     "results": 5,
     "diagnostics": 5,
+    "model": 6,  # the sklearn-like bm.Model front (bayesmodels/model.py), on top of all
 }
 
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from . import _constraints as c
 from ._constraints import Constraint
@@ -90,7 +91,7 @@ biject_to = ConstraintRegistry()
 
 
 def _is_concrete_value(x, value) -> bool:
-    return not isinstance(x, jax.core.Tracer) and bool(jnp.all(jnp.asarray(x) == value))
+    return not isinstance(x, jax.core.Tracer) and bool(np.all(np.asarray(x) == value))
 
 
 @biject_to.register(c._Real)

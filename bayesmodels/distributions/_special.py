@@ -101,7 +101,8 @@ class Unit(Distribution):
 
     log_factor: jax.Array | float
 
-    arg_constraints = {"log_factor": constraints.real}
+    # -inf is a legitimate factor (it rules a point out); NaN and +inf are not.
+    arg_constraints = {"log_factor": constraints.less_than(jnp.inf)}
     support = constraints.real_vector
     has_rsample = True
 

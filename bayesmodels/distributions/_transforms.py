@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.scipy.special import expit, logit
 
 from . import _constraints as constraints
@@ -312,7 +313,7 @@ def _is_concrete_positive(value) -> bool:
     """Whether a (possibly traced) scale is positive; traced scales are assumed positive."""
     if isinstance(value, jax.core.Tracer):
         return True
-    return bool(jnp.all(jnp.asarray(value) > 0))
+    return bool(np.all(np.asarray(value) > 0))
 
 
 # ------------------------------------------------------------------------- combinators

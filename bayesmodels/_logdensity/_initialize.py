@@ -1,0 +1,155 @@
+r"""``initialize_model``: trace a model once, lay out its latent sites, find a start.
+
+The model is run eagerly once (so data checks, duplicate names and missing keys fail
+here, before anything is compiled); its latent sites fix the layout of the flat
+unconstrained vector; then the init strategy proposes points until one has a finite log
+density and gradient. If none does, the error lists every site's contribution at the
+last try.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Callable, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .._effects._checks import family_name
+from ..handlers import seed, substitute, trace
+from ._density import BoundDensity, ModelDensity, value_and_grad
+from ._init_strategies import init_to_uniform, init_to_value
+from ._layout import LatentLayout, site_transform
+
+__all__ = ["ModelInfo", "ParamInfo", "initialize_model"]
+
+
+class ParamInfo(NamedTuple):
+    """A starting point: flat unconstrained position, its log density and gradient."""
+
+    z: jax.Array
+    log_density: jax.Array
+    z_grad: jax.Array
+
+
+class ModelInfo(NamedTuple):
+    """What ``initialize_model`` returns.
+
+    Fields:
+        param_info: the starting point.
+        log_density_fn: ``position -> log density`` (a ``BoundDensity``: its data are
+            pytree leaves, so compiled functions of it are reused for new data).
+        postprocess_fn: ``position -> {site: constrained value}`` for the latent and
+            deterministic sites.
+        model_trace: the trace of the first (eager) run.
+    """
+
+    param_info: ParamInfo
+    log_density_fn: BoundDensity
+    postprocess_fn: Callable
+    model_trace: OrderedDict
+
+    @property
+    def layout(self) -> LatentLayout:
+        return self.log_density_fn.layout
+
+
+def initialize_model(
+    rng_key,
+    model,
+    *,
+    init_strategy=init_to_uniform,
+    model_args=(),
+    model_kwargs=None,
+    init_params=None,
+    max_tries: int = 100,
+    method: str = "a gradient-based sampler",
+) -> ModelInfo:
+    """Prepare ``model`` for a gradient-based method and find a valid starting point.
+
+    Args:
+        rng_key: key for the first run and the init strategy.
+        model: the model function (or ``bm.Model`` instance).
+        init_strategy: ``init_to_uniform`` (default), ``init_to_median``, ...
+        model_args, model_kwargs: the model's arguments.
+        init_params: constrained starting values, site name -> value (sites not named
+            use ``init_strategy``).
+        max_tries: proposals before giving up.
+        method: the method's name, used in error messages.
+
+    Example:
+        >>> import jax
+        >>> import bayesmodels as bm
+        >>> import bayesmodels.distributions as dist
+        >>> from bayesmodels.infer import initialize_model
+        >>> def model():
+        ...     bm.sample("s", dist.HalfNormal(1.0))
+        >>> info = initialize_model(jax.random.PRNGKey(0), model)
+        >>> info.param_info.z.shape, info.layout.names
+        ((1,), ('s',))
+    """
+    model_kwargs = dict(model_kwargs or {})
+    if max_tries < 1:
+        raise ValueError(f"initialize_model: max_tries must be at least 1, got {max_tries}")
+    first_key, rng_key = jax.random.split(rng_key)
+    first_trace = trace(seed(model, rng_seed=first_key)).get_trace(*model_args, **model_kwargs)
+    layout = LatentLayout.from_trace(first_trace, method=method)
+    if not layout.slots:
+        observed = [name for name, site in first_trace.items() if site.type == "sample"]
+        raise ValueError(
+            f"the model has no latent sample sites, so there is nothing to sample (its sample "
+            f"sites {observed} are all observed). Use Predictive to simulate from it."
+        )
+    if init_params is not None:
+        unknown = sorted(set(init_params) - set(layout.names))
+        if unknown:
+            raise ValueError(f"init_params names {unknown}, which are not latent sites; the latent sites are {list(layout.names)}")
+        init_strategy = init_to_value(values=init_params)
+        max_tries = 1 if set(init_params) == set(layout.names) else max_tries
+    bound = ModelDensity(model, layout).bind(*model_args, **model_kwargs)
+    for key in jax.random.split(rng_key, max_tries):
+        position = _propose(key, model, model_args, model_kwargs, init_strategy, layout)
+        log_density, grad = value_and_grad(bound, position)
+        if bool(jnp.isfinite(log_density)) and bool(jnp.all(jnp.isfinite(grad))):
+            return ModelInfo(ParamInfo(position, log_density, grad), bound, bound.constrain, first_trace)
+    raise RuntimeError(_failure_message(bound, position, grad, init_strategy, max_tries))
+
+
+def _propose(key, model, model_args, model_kwargs, init_strategy, layout):
+    """One flat unconstrained point proposed by ``init_strategy``."""
+    proposal = trace(substitute(seed(model, rng_seed=key), substitute_fn=init_strategy)).get_trace(
+        *model_args, **model_kwargs
+    )
+    values = {}
+    for slot in layout.slots:
+        site = proposal[slot.name]
+        values[slot.name] = site_transform(site).inv(jnp.asarray(site.value, dtype=jnp.result_type(float)))
+    return layout.ravel(values)
+
+
+def _failure_message(bound, position, grad, init_strategy, max_tries) -> str:
+    contributions = bound.site_log_densities(position)
+    grads = bound.layout.unravel(grad)
+    model_trace = bound.density.trace(position, *bound.args, **bound.kwargs)
+    rows = []
+    for name, value in contributions.items():
+        site = model_trace[name]
+        if name in grads:
+            kind, gradient = "latent", "finite" if bool(np.all(np.isfinite(grads[name]))) else "NOT finite"
+        elif site.infer.get("is_auxiliary"):
+            kind, gradient = ("jacobian" if name.endswith("_log_det") else "factor"), ""
+        else:
+            kind, gradient = "observed", ""
+        rows.append(f"  {name:<24} {kind:<9} {family_name(site.fn):<22} {float(value):>14.6g}  {gradient}")
+    bad = [name for name, value in contributions.items() if not np.isfinite(float(value))]
+    bad += [name for name, g in grads.items() if not np.all(np.isfinite(g)) and name not in bad]
+    strategy = getattr(init_strategy, "func", init_strategy)
+    return (
+        f"could not find a starting point with finite log density and gradient in {max_tries} "
+        f"tries (init strategy {getattr(strategy, '__name__', strategy)}). At the last try:\n"
+        f"  {'site':<24} {'kind':<9} {'distribution':<22} {'log density':>14}  gradient\n"
+        + "\n".join(rows)
+        + f"\nNot finite: {bad}. Check those sites' parameters and data (a scale that can "
+        "reach 0, data outside the support a parameter allows), or pass init_params."
+    )
