@@ -1,8 +1,10 @@
-"""The first half of the NumPyro basics tutorial, with bayesmodels in place of numpyro.
+"""The NumPyro basics tutorial up to inference, with bayesmodels in place of numpyro.
 
 Builds a standard normal, reads its parameters, plots its density and cdf over
 [-5, 5], draws reparameterised samples, and shows how parameter shapes become batch
-shapes. Run it with::
+shapes. Then writes the tutorial's model with ``sample`` and ``plate``, shows that it
+needs a seed, runs it under ``seed``, lists its sites with ``trace``, and plots its
+prior predictive. Run it with::
 
     python examples/numpyro_basics.py [--out DIR]
 
@@ -21,7 +23,20 @@ import matplotlib
 matplotlib.use("Agg")  # write files; no display needed
 import matplotlib.pyplot as plt  # noqa: E402
 
+import bayesmodels as bm  # noqa: E402
 import bayesmodels.distributions as dists  # noqa: E402
+from bayesmodels.infer import Predictive  # noqa: E402
+
+mu0, s0 = 0.0, 1.0
+
+
+def model(x=None, n=None):
+    """mu ~ Normal(mu0, s0); s ~ LogNormal(mu, s0); x_i ~ Normal(mu, s) in plate 'data'."""
+    mu = bm.sample(name="mu", fn=dists.Normal(loc=mu0, scale=s0))
+    s = bm.sample(name="s", fn=dists.LogNormal(loc=mu, scale=s0))
+    with bm.plate("data", size=len(x) if x is not None else n):
+        bm.sample(name="x", fn=dists.Normal(loc=mu, scale=s), obs=x)
+    return mu, s  # the return statement is optional
 
 
 def main(out_dir: Path) -> Path:
@@ -35,17 +50,11 @@ def main(out_dir: Path) -> Path:
     log_pdf = z.log_prob(x)
     cdf_x = z.cdf(x)
 
-    fig, (ax_pdf, ax_cdf) = plt.subplots(1, 2, figsize=(10, 3.5))
+    fig, (ax_pdf, ax_cdf, ax_prior) = plt.subplots(1, 3, figsize=(15, 3.5))
     ax_pdf.plot(x, jnp.exp(log_pdf))
     ax_pdf.set(title="Normal(0, 1) density: exp(log_prob(x))", xlabel="x")
     ax_cdf.plot(x, cdf_x)
     ax_cdf.set(title="Normal(0, 1) cdf(x)", xlabel="x")
-    fig.tight_layout()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    figure = out_dir / "numpyro_basics.png"
-    fig.savefig(figure, dpi=100)
-    plt.close(fig)
-    print(f"density and cdf plotted to {figure}")
 
     # Reparameterised samples: z = loc + scale * eps with eps ~ Normal(0, 1).
     key = random.PRNGKey(1234)
@@ -57,6 +66,34 @@ def main(out_dir: Path) -> Path:
     z = dists.Normal(loc=jnp.array([0, 10]), scale=jnp.array([1, 1]))
     print("Normal(loc=[0, 10], scale=[1, 1]).shape() =", z.shape())
     print("z.rsample(key, sample_shape=(5,)) =\n", z.rsample(key, sample_shape=(5,)))
+
+    # The model needs a random key for its latent sites: without one it says so.
+    x = dists.Normal(0.0, 5.0).rsample(sample_shape=(20,), key=random.PRNGKey(0))
+    try:
+        model(x)
+    except bm.MissingRNGKeyError as error:
+        print("without a seed:", error)
+    for seed in range(5):
+        with bm.handlers.seed(rng_seed=seed):
+            print(f"seed {seed}: (mu, s) =", model(x))
+
+    # Its sites, as the inference algorithms see them.
+    model_trace = bm.handlers.trace(bm.handlers.seed(model, rng_seed=0)).get_trace(x)
+    for name, site in model_trace.items():
+        print(f"site {name!r}: {site.type}, observed={site.is_observed}, shape={jnp.shape(site.value)}")
+
+    # Prior predictive: 1000 draws of (mu, s, x) with no data given.
+    prior = Predictive(model, num_samples=1000)(random.PRNGKey(2), n=len(x))
+    print("prior predictive shapes:", {name: value.shape for name, value in prior.items()})
+    ax_prior.hist(jnp.clip(prior["x"].ravel(), -20, 20), bins=80, density=True)
+    ax_prior.set(title="prior predictive of x (clipped to [-20, 20])", xlabel="x")
+
+    fig.tight_layout()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    figure = out_dir / "numpyro_basics.png"
+    fig.savefig(figure, dpi=100)
+    plt.close(fig)
+    print(f"density, cdf and prior predictive plotted to {figure}")
     return figure
 
 

@@ -21,3 +21,7 @@ def test_numpyro_basics_runs_and_writes_its_figure(tmp_path, capsys):
     assert "z.has_rsample = True" in printed
     assert "z.shape() = ()" in printed
     assert "shape() = (2,)" in printed
+    assert "without a seed: latent sample site 'mu' needs a random key" in printed
+    assert printed.count("(mu, s) =") == 5
+    assert "site 'data': plate" in printed and "site 'x': sample, observed=True, shape=(20,)" in printed
+    assert "'x': (1000, 20)" in printed

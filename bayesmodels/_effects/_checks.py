@@ -3,16 +3,18 @@
 Shapes are static, so the shape check runs always, also under ``jit``. Values are
 checked only when they are concrete (an eager run, as every driver does once before
 compiling): NaN, and values outside the distribution's support where that support is
-fixed (negative or fractional counts, a 2 for a Bernoulli). Where the support's bounds
-are arrays, which may be latent values (``Uniform(0, s)``), only integrality is checked
-(for discrete supports); values beyond such bounds get a log density of -inf instead. Entries switched off by
+fixed by the family (negative or fractional counts, a 2 for a Bernoulli). Where the
+parameters set the support, they may be latent values (``Uniform(0, s)``), so only
+integrality is checked (for discrete supports); values beyond such bounds get a log
+density of -inf instead. Entries switched off by
 a mask (``obs_mask=``, the ``mask`` handler) are not checked, so missing data can be
 marked with NaN and imputed.
 """
 
 from __future__ import annotations
 
-import equinox as eqx
+import inspect
+
 import jax
 import numpy as np
 
@@ -80,11 +82,22 @@ def _plate_hint(site, received) -> str:
     return " Check that the data has one entry per plate element."
 
 
-def family_name(fn) -> str:
-    """The name of the family under batch wrappers: ``Normal`` for ``Normal(...).expand(...)``."""
+def _support_is_fixed(fn) -> bool:
+    """True when the family's support is a class constant, not set by its parameters
+    (``Poisson``: fixed; ``Uniform(low, high)``, ``Binomial(n, p)``: set by parameters)."""
+    fn = _unwrap(fn)
+    return not isinstance(inspect.getattr_static(type(fn), "support", None), property)
+
+
+def _unwrap(fn):
     while isinstance(fn, (ExpandedDistribution, Independent, MaskedDistribution)):
         fn = fn.base_dist
-    return type(fn).__name__
+    return fn
+
+
+def family_name(fn) -> str:
+    """The name of the family under batch wrappers: ``Normal`` for ``Normal(...).expand(...)``."""
+    return type(_unwrap(fn)).__name__
 
 
 def _check_values(site) -> None:
@@ -105,9 +118,9 @@ def _check_values(site) -> None:
             )
     support = fn.support
     with jax.ensure_compile_time_eval():
-        if not any(eqx.is_array(leaf) for leaf in jax.tree_util.tree_leaves(support)):
+        if _support_is_fixed(fn):
             in_support = support(value)
-        elif support.is_discrete:  # bounds may come from latent values: check integrality only
+        elif support.is_discrete:  # bounds may be latent values: check integrality only
             in_support = np.floor(value) == value
             in_support = in_support.all(axis=tuple(range(-support.event_dim, 0))) if support.event_dim else in_support
         else:

@@ -14,7 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ._site import Site
-from ._stack import Messenger, apply_stack
+from ._stack import Messenger, apply_stack_from
 
 __all__ = [
     "block",
@@ -338,9 +338,9 @@ class do(Messenger):
             return
         original = site.copy()
         original.intervened = True  # so that this handler leaves the copy alone
-        # the handlers inside this one see the copy afresh: undo what they added
-        original.plates, original.scale, original.mask = (), None, None
-        apply_stack(original)  # the site is still drawn and recorded under its own name
+        # the site is still drawn and recorded under its own name, by the handlers from
+        # this one outward (those inside have already processed it)
+        apply_stack_from(original, self)
         site.name = f"{site.name}__CF"
         site.value = self.data[original.name]
         site.is_observed = False

@@ -105,6 +105,8 @@ class plate(Messenger):
 
 
 def _as_size(name, what, value) -> int:
+    if isinstance(value, bool):
+        raise TypeError(f"plate {name!r}: {what} must be a positive integer, got {value!r}")
     try:
         size = int(value)
     except Exception:  # a traced size cannot shape arrays

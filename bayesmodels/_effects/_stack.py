@@ -4,7 +4,8 @@ A primitive builds a ``Site`` and calls ``apply_stack``. Handlers see it innermo
 in ``process_message`` (where they may set its value, broadcast its distribution, or
 stop it from reaching outer handlers); then the default behaviour fills in whatever is
 still missing (a latent site draws with its key); then ``postprocess_message`` runs on
-the same handlers, so recorders such as ``trace`` see final values.
+the same handlers, outermost first (as in Pyro and NumPyro), so recorders such as
+``trace`` see final values.
 
 The stack lives in a ``contextvars.ContextVar`` holding an immutable tuple: each thread
 (and each asyncio task) has its own, and leaving a handler restores the stack as it was
@@ -22,7 +23,7 @@ from ._checks import check_observed
 from ._errors import MissingRNGKeyError
 from ._site import Site
 
-__all__ = ["Messenger", "apply_stack", "current_stack"]
+__all__ = ["Messenger", "apply_stack", "apply_stack_from", "current_stack"]
 
 _STACK: contextvars.ContextVar[tuple] = contextvars.ContextVar("bayesmodels_handler_stack", default=())
 
@@ -89,6 +90,18 @@ def apply_stack(site: Site) -> Site:
     for handler in stack[len(stack) - processed :]:
         handler.postprocess_message(site)
     return site
+
+
+def apply_stack_from(site: Site, handler: Messenger) -> Site:
+    """Send ``site`` through ``handler`` and the handlers outside it only (for a handler
+    that splits a site it is processing: the handlers inside have already seen it)."""
+    stack = _STACK.get()
+    index = max(i for i, active in enumerate(stack) if active is handler)
+    token = _STACK.set(stack[: index + 1])
+    try:
+        return apply_stack(site)
+    finally:
+        _STACK.reset(token)
 
 
 def _default_process(site: Site) -> None:

@@ -57,7 +57,10 @@ def init_to_sample(site=None):
         return init_to_sample
     if not _is_latent(site):
         return None
-    return site.fn.sample(site.rng_key, site.sample_shape)
+    try:
+        return site.fn.sample(site.rng_key, site.sample_shape)
+    except NotImplementedError:  # an improper prior cannot be sampled
+        return init_to_uniform(site)
 
 
 def init_to_median(site=None, num_samples: int = 15):
@@ -67,7 +70,10 @@ def init_to_median(site=None, num_samples: int = 15):
         return functools.partial(init_to_median, num_samples=num_samples)
     if not _is_latent(site):
         return None
-    draws = site.fn.sample(site.rng_key, (num_samples,) + tuple(site.sample_shape))
+    try:
+        draws = site.fn.sample(site.rng_key, (num_samples,) + tuple(site.sample_shape))
+    except NotImplementedError:  # an improper prior cannot be sampled
+        return init_to_uniform(site)
     median = jnp.quantile(draws, 0.5, axis=0, method="lower") if site.fn.is_discrete else jnp.median(draws, axis=0)
     return jnp.where(_in_support(site, median), median, draws[0])
 

@@ -93,7 +93,11 @@ def initialize_model(
     if max_tries < 1:
         raise ValueError(f"initialize_model: max_tries must be at least 1, got {max_tries}")
     first_key, rng_key = jax.random.split(rng_key)
-    first_trace = trace(seed(model, rng_seed=first_key)).get_trace(*model_args, **model_kwargs)
+    # the first run takes its latent values from the strategy (so that improper priors,
+    # which cannot be sampled, work), and checks the data on the way
+    first_trace = trace(substitute(seed(model, rng_seed=first_key), substitute_fn=init_strategy)).get_trace(
+        *model_args, **model_kwargs
+    )
     layout = LatentLayout.from_trace(first_trace, method=method)
     if not layout.slots:
         observed = [name for name, site in first_trace.items() if site.type == "sample"]
@@ -124,6 +128,11 @@ def _propose(key, model, model_args, model_kwargs, init_strategy, layout):
     values = {}
     for slot in layout.slots:
         site = proposal[slot.name]
+        if jnp.shape(site.value) != slot.shape:
+            raise ValueError(
+                f"site {slot.name!r}: initial value has shape {jnp.shape(site.value)}, but the "
+                f"site's shape is {slot.shape}"
+            )
         values[slot.name] = site_transform(site).inv(jnp.asarray(site.value, dtype=jnp.result_type(float)))
     return layout.ravel(values)
 

@@ -65,7 +65,7 @@ class LatentLayout:
     def from_trace(cls, model_trace, *, method: str = "a gradient-based method") -> LatentLayout:
         slots, offset = [], 0
         for site in latent_sites(model_trace, method=method):
-            shape = tuple(jnp.shape(site.value))
+            shape = tuple(site.fn.shape(site.sample_shape))
             unconstrained = tuple(site_transform(site).inverse_shape(shape))
             slots.append(LatentSlot(site.name, shape, unconstrained, offset))
             offset += math.prod(unconstrained)

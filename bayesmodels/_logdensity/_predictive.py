@@ -129,9 +129,14 @@ class Predictive:
         self.num_samples = int(num_samples)
         self.return_sites = None if return_sites is None else tuple(return_sites)
         self.parallel = bool(parallel)
+        self._substituted = None
+        self._guide_draws = None
 
     def _model(self):
-        return substitute(self.model, data=self.params) if self.params else self.model
+        # built once, so that the compiled draws are reused across calls
+        if self._substituted is None:
+            self._substituted = substitute(self.model, data=self.params) if self.params else self.model
+        return self._substituted
 
     def _default_sites(self, key, args, kwargs, given) -> tuple:
         prototype = _run(self._model(), key, {k: v[0] for k, v in given.items()}, args, kwargs)
@@ -152,12 +157,10 @@ class Predictive:
         guide_key, model_key = jax.random.split(rng_key)
         samples = self.posterior_samples
         if self.guide is not None:
-            guide = substitute(self.guide, data=self.params) if self.params else self.guide
-            guide_draws = Predictive(guide, num_samples=self.num_samples)
-            samples = {
-                name: value
-                for name, value in guide_draws(guide_key, *args, **kwargs).items()
-            }
+            if self._guide_draws is None:
+                guide = substitute(self.guide, data=self.params) if self.params else self.guide
+                self._guide_draws = Predictive(guide, num_samples=self.num_samples)
+            samples = self._guide_draws(guide_key, *args, **kwargs)
         keys = jax.random.split(model_key, self.num_samples)
         return_sites = self._default_sites(keys[0], args, kwargs, samples)
         draws = _predict(self._model(), keys, samples, return_sites, self.parallel, args, kwargs)
