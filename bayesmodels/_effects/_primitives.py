@@ -78,6 +78,9 @@ def _masked_observe(name, fn, obs, obs_mask, *, infer, sample_shape):
     obs_mask = np.asarray(obs_mask) if not hasattr(obs_mask, "dtype") else obs_mask
     if obs_mask.dtype != bool:
         raise TypeError(f"sample({name!r}, ...): obs_mask must be a boolean array, got dtype {obs_mask.dtype}")
+    # the imputed latent has one entry per observation, plate or no plate
+    obs_batch_shape = jnp.shape(obs)[: jnp.ndim(obs) - len(fn.event_shape)]
+    fn = fn.expand(jnp.broadcast_shapes(fn.batch_shape, obs_batch_shape))
     with mask(mask=obs_mask):
         observed = sample(f"{name}_observed", fn, obs=obs, infer=infer, sample_shape=sample_shape)
     with mask(mask=~obs_mask):
