@@ -19,6 +19,7 @@ import jax
 import numpy as np
 
 from ..distributions import ExpandedDistribution, Independent, MaskedDistribution
+from ..distributions._util import is_traced
 
 __all__ = ["check_observed", "family_name"]
 
@@ -26,12 +27,8 @@ __all__ = ["check_observed", "family_name"]
 def check_observed(site) -> None:
     """Raise ``ValueError`` naming the site when its observed value cannot be its data."""
     _check_shape(site)
-    if _is_concrete(site.value) and _is_concrete(site.mask):
+    if not is_traced(site.value, site.mask):
         _check_values(site)
-
-
-def _is_concrete(value) -> bool:
-    return not any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(value))
 
 
 def _plates_text(site) -> str:
@@ -125,7 +122,7 @@ def _check_values(site) -> None:
             in_support = in_support.all(axis=tuple(range(-support.event_dim, 0))) if support.event_dim else in_support
         else:
             return  # bounds set by (possibly latent) parameters are the log density's business
-    if not _is_concrete(in_support):
+    if is_traced(in_support):
         return
     event_dim = fn.support.event_dim
     in_support = np.asarray(in_support)

@@ -13,6 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..distributions._util import is_traced
 from ._site import Site
 from ._stack import Messenger, apply_stack_from
 
@@ -299,7 +300,7 @@ class scale(Messenger):
 
     def __init__(self, fn=None, scale=1.0):
         super().__init__(fn)
-        if not isinstance(scale, jax.core.Tracer) and not np.all(np.asarray(scale) > 0):
+        if not is_traced(scale) and not np.all(np.asarray(scale) > 0):
             raise ValueError(f"scale: scale must be positive, got {scale!r}")
         self.scale = scale
 

@@ -26,7 +26,7 @@ __all__ = [
 
 
 def _is_latent(site) -> bool:
-    return site is not None and site.type == "sample" and not site.is_observed and site.value is None
+    return site is not None and site.is_latent and site.value is None
 
 
 def init_to_uniform(site=None, radius: float = 2.0):

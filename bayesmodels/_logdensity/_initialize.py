@@ -21,6 +21,7 @@ from ..handlers import seed, substitute, trace
 from ._density import BoundDensity, ModelDensity, value_and_grad
 from ._init_strategies import init_to_uniform, init_to_value
 from ._layout import LatentLayout, site_transform
+from ._log_joint import site_log_prob
 
 __all__ = ["ModelInfo", "ParamInfo", "initialize_model"]
 
@@ -138,9 +139,11 @@ def _propose(key, model, model_args, model_kwargs, init_strategy, layout):
 
 
 def _failure_message(bound, position, grad, init_strategy, max_tries) -> str:
-    contributions = bound.site_log_densities(position)
-    grads = bound.layout.unravel(grad)
     model_trace = bound.density.trace(position, *bound.args, **bound.kwargs)
+    contributions = {
+        name: jnp.sum(site_log_prob(site)) for name, site in model_trace.items() if site.type == "sample"
+    }
+    grads = bound.layout.unravel(grad)
     rows = []
     for name, value in contributions.items():
         site = model_trace[name]

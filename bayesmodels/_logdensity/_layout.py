@@ -43,7 +43,7 @@ def site_transform(site):
 
 def latent_sites(model_trace, *, method: str = "a gradient-based method"):
     """The latent sample sites of a trace; raise ``ValueError`` for discrete ones."""
-    sites = [site for site in model_trace.values() if site.type == "sample" and not site.is_observed]
+    sites = [site for site in model_trace.values() if site.is_latent]
     for site in sites:
         if site.fn.is_discrete:
             raise ValueError(

@@ -17,12 +17,13 @@ from ..handlers import substitute, trace
 __all__ = ["log_density", "log_joint", "site_log_prob"]
 
 
-def site_log_prob(site):
-    """The site's log density, batch-shaped, with its mask and scale applied."""
+def site_log_prob(site, *, scaled: bool = True):
+    """The site's log density, batch-shaped: 0 where masked, times its scale (subsampling,
+    ``scale``) unless ``scaled`` is False (pointwise log likelihoods)."""
     log_prob = site.fn.log_prob(site.value)
     if site.mask is not None and site.mask is not True:
         log_prob = jnp.where(site.mask, log_prob, 0.0)
-    if site.scale is not None:
+    if scaled and site.scale is not None:
         log_prob = site.scale * log_prob
     return log_prob
 

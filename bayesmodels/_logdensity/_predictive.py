@@ -18,13 +18,14 @@ import jax
 import jax.numpy as jnp
 
 from ..handlers import seed, substitute, trace
+from ._log_joint import site_log_prob
 
 __all__ = ["Predictive", "log_likelihood"]
 
 
 def _latent_substitution(values):
     """A substitute_fn that fixes only sample sites (deterministic ones are recomputed)."""
-    return lambda site: values.get(site.name) if site.type == "sample" and not site.is_observed else None
+    return lambda site: values.get(site.name) if site.is_latent else None
 
 
 def _run(model, key, values, args, kwargs):
@@ -173,20 +174,12 @@ def _pointwise(model, samples, parallel, args, kwargs):
     def one(values):
         model_trace = trace(substitute(model, substitute_fn=_latent_substitution(values))).get_trace(*args, **kwargs)
         return {
-            name: _pointwise_log_prob(site)
+            name: site_log_prob(site, scaled=False)
             for name, site in model_trace.items()
             if site.type == "sample" and site.is_observed and not site.infer.get("is_auxiliary")
         }
 
     return jax.vmap(one)(samples) if parallel else jax.lax.map(one, samples)
-
-
-def _pointwise_log_prob(site):
-    """Per-observation log density: masked entries are 0; scale (subsampling) is not applied."""
-    log_prob = site.fn.log_prob(site.value)
-    if site.mask is not None and site.mask is not True:
-        log_prob = jnp.where(site.mask, log_prob, 0.0)
-    return log_prob
 
 
 def log_likelihood(model, posterior_samples, *args, parallel: bool = False, batch_ndims: int = 1, **kwargs) -> dict:

@@ -65,5 +65,5 @@ def unconstrain_values(model, model_args, model_kwargs, values: dict) -> dict:
     return {
         name: site_transform(site).inv(site.value)
         for name, site in model_trace.items()
-        if site.type == "sample" and not site.is_observed and name in values
+        if site.is_latent and name in values
     }
