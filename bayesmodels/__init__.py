@@ -3,8 +3,8 @@
 ``import bayesmodels as bm``; distributions are ``bm.dist`` (also ``bm.distributions``).
 """
 
-from . import distributions, handlers, infer, primitives
-from ._config import enable_x64
+from . import diagnostics, distributions, handlers, infer, primitives
+from ._config import enable_x64, set_host_device_count
 from .primitives import (
     MissingRNGKeyError,
     deterministic,
@@ -15,15 +15,19 @@ from .primitives import (
     sample,
     subsample,
 )
+from .results import InferenceResult, SamplingWarning
 
 dist = distributions
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "InferenceResult",
     "MissingRNGKeyError",
+    "SamplingWarning",
     "__version__",
     "deterministic",
+    "diagnostics",
     "dist",
     "distributions",
     "enable_x64",
@@ -35,5 +39,6 @@ __all__ = [
     "primitives",
     "prng_key",
     "sample",
+    "set_host_device_count",
     "subsample",
 ]

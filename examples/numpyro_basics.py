@@ -4,11 +4,14 @@ Builds a standard normal, reads its parameters, plots its density and cdf over
 [-5, 5], draws reparameterised samples, and shows how parameter shapes become batch
 shapes. Then writes the tutorial's model with ``sample`` and ``plate``, shows that it
 needs a seed, runs it under ``seed``, lists its sites with ``trace``, and plots its
-prior predictive. Run it with::
+prior predictive. Finally it samples the posterior with NUTS (two chains, as the
+tutorial does), prints the summary, and plots the traces, the marginal posteriors and
+the joint posterior with ArviZ and matplotlib. Run it with::
 
     python examples/numpyro_basics.py [--out DIR]
 
-It prints each step and writes ``DIR/numpyro_basics.png`` (default ``examples/figures``).
+It prints each step and writes ``numpyro_basics.png``, ``numpyro_basics_trace.png`` and
+``numpyro_basics_posterior.png`` to ``DIR`` (default ``examples/figures``).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import arviz as az
 import jax.numpy as jnp
 import jax.random as random
 import matplotlib
@@ -25,7 +29,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 import bayesmodels as bm  # noqa: E402
 import bayesmodels.distributions as dists  # noqa: E402
-from bayesmodels.infer import Predictive  # noqa: E402
+from bayesmodels.infer import MCMC, NUTS, Predictive  # noqa: E402
 
 mu0, s0 = 0.0, 1.0
 
@@ -39,7 +43,7 @@ def model(x=None, n=None):
     return mu, s  # the return statement is optional
 
 
-def main(out_dir: Path) -> Path:
+def main(out_dir: Path) -> list:
     # A normal distribution, specified by its mean (loc) and standard deviation (scale).
     z = dists.Normal(loc=0.0, scale=1.0)
     print(z)
@@ -94,7 +98,51 @@ def main(out_dir: Path) -> Path:
     fig.savefig(figure, dpi=100)
     plt.close(fig)
     print(f"density, cdf and prior predictive plotted to {figure}")
-    return figure
+    return [figure, *posterior(x, out_dir)]
+
+
+def posterior(x, out_dir: Path) -> list:
+    """The tutorial's MCMC section: NUTS, the summary, traces and posteriors."""
+    sampler = MCMC(
+        sampler=NUTS(model, adapt_step_size=True),
+        num_chains=2,
+        num_samples=1000,
+        num_warmup=100,
+        jit_model_args=True,
+        progress_bar=False,
+    )
+    sampler.run(random.PRNGKey(0), x)
+    sampler.print_summary()
+
+    samples = sampler.get_samples(group_by_chain=True)
+    print("samples by chain:", {name: value.shape for name, value in samples.items()})
+
+    idata = sampler.to_result().to_arviz()
+    az.plot_trace(idata, var_names=["mu", "s"])
+    trace_figure = out_dir / "numpyro_basics_trace.png"
+    plt.gcf().tight_layout()
+    plt.savefig(trace_figure, dpi=100)
+    plt.close("all")
+
+    # the joint posterior; lines mark the values that generated the data (mu = 0, s = 5)
+    # and the sample mean and sd of the data
+    samples = sampler.get_samples(group_by_chain=False)
+    fig, (ax_mu, ax_s, ax_joint) = plt.subplots(1, 3, figsize=(15, 3.5))
+    az.plot_posterior(idata, var_names=["mu"], hdi_prob=0.9, ax=ax_mu)
+    az.plot_posterior(idata, var_names=["s"], hdi_prob=0.9, ax=ax_s)
+    for ax, truth, estimate in ((ax_mu, 0.0, x.mean()), (ax_s, 5.0, x.std())):
+        ax.axvline(truth, color="tab:blue")
+        ax.axvline(float(estimate), color="tab:blue", linestyle="--")
+    ax_joint.scatter(samples["mu"], samples["s"], s=2, alpha=0.3)
+    ax_joint.axvline(0.0, color="tab:blue")
+    ax_joint.axhline(5.0, color="tab:blue")
+    ax_joint.set(title="joint posterior", xlabel="mu", ylabel="s")
+    fig.tight_layout()
+    posterior_figure = out_dir / "numpyro_basics_posterior.png"
+    fig.savefig(posterior_figure, dpi=100)
+    plt.close(fig)
+    print(f"traces plotted to {trace_figure}, posteriors to {posterior_figure}")
+    return [trace_figure, posterior_figure]
 
 
 if __name__ == "__main__":

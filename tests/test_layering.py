@@ -18,9 +18,9 @@ LAYERS = {
     "logdensity": 2,  # the model -> log density package (bayesmodels/_logdensity/)
     "kernels": 3,
     "adaptation": 3,
-    "infer": 4,
-    "results": 5,
-    "diagnostics": 5,
+    "results": 4,  # InferenceResult sits below the drivers: every driver returns one
+    "diagnostics": 4,
+    "infer": 5,
     "model": 6,  # the sklearn-like bm.Model front (bayesmodels/model.py), on top of all
 }
 

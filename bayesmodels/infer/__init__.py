@@ -1,5 +1,5 @@
-"""Inference: from a model to draws (``Predictive``, ``log_likelihood``,
-``initialize_model``, init strategies; MCMC and SVI drivers as they land).
+"""Inference: from a model to draws (``MCMC`` with ``NUTS`` and ``HMC``, ``Predictive``,
+``log_likelihood``, ``initialize_model``, init strategies).
 
 Names follow ``numpyro.infer``.
 """
@@ -15,8 +15,14 @@ from .._logdensity._init_strategies import (
 )
 from .._logdensity._initialize import ModelInfo, ParamInfo, initialize_model
 from .._logdensity._predictive import Predictive, log_likelihood
+from ._mcmc import MCMC, MCMCState
+from ._samplers import HMC, NUTS
 
 __all__ = [
+    "HMC",
+    "MCMC",
+    "MCMCState",
+    "NUTS",
     "ModelInfo",
     "ParamInfo",
     "Predictive",

@@ -1,0 +1,349 @@
+r"""``NUTS`` and ``HMC`` as users name them: a model (or a potential function) plus
+settings. They build what the ``MCMC`` driver runs — the kernel on the model's log
+density, the warm-up adaptation, and the starting points — and never run anything
+themselves.
+
+Keyword names follow NumPyro. ``potential_fn`` is the *negative* log density of an
+unconstrained pytree, as in NumPyro; it needs ``init_params``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, NamedTuple, Optional
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.flatten_util import ravel_pytree
+
+from .._logdensity._init_strategies import init_to_uniform
+from .._logdensity._initialize import initialize_model
+from ..adaptation import WindowAdaptation
+from ..kernels import HMCKernel, KernelParams, NUTSKernel
+from ..kernels._integrators import as_integrator
+
+__all__ = ["HMC", "NUTS", "Start"]
+
+
+class Start(NamedTuple):
+    """Where the chains start and what they run on."""
+
+    positions: jax.Array  # [chain, dim]
+    log_densities: jax.Array  # [chain]
+    grads: jax.Array  # [chain, dim]
+    log_density_fn: Callable  # flat position -> log density
+    postprocess_fn: Callable  # flat position -> {site: constrained value}
+    model_trace: Optional[dict]  # the first run's trace (None with potential_fn)
+
+
+class _PotentialDensity:
+    """``-potential_fn`` of the pytree a flat vector unravels to (hashable by identity)."""
+
+    def __init__(self, potential_fn, unravel):
+        self.potential_fn, self.unravel = potential_fn, unravel
+
+    def __call__(self, position):
+        return -self.potential_fn(self.unravel(position))
+
+
+class _HamiltonianSampler:
+    """What ``HMC`` and ``NUTS`` share: model or potential, step size, metric, warm-up."""
+
+    name = "HMC"
+
+    def __init__(
+        self,
+        model,
+        potential_fn,
+        step_size,
+        inverse_mass_matrix,
+        adapt_step_size,
+        adapt_mass_matrix,
+        dense_mass,
+        target_accept_prob,
+        init_strategy,
+        integrator,
+        regularize_mass_matrix,
+    ):
+        if (model is None) == (potential_fn is None):
+            raise ValueError(f"{self.name} needs exactly one of `model` and `potential_fn`")
+        if not (np.ndim(step_size) == 0 and float(step_size) > 0 and math.isfinite(float(step_size))):
+            raise ValueError(f"{self.name}: step_size must be a positive finite number, got {step_size!r}")
+        if not isinstance(dense_mass, (bool, np.bool_)):
+            raise ValueError(
+                f"{self.name}: dense_mass must be True or False, got {dense_mass!r} (block-structured "
+                "dense mass matrices are not supported yet)"
+            )
+        if not 0.0 < float(target_accept_prob) < 1.0:
+            raise ValueError(f"{self.name}: target_accept_prob must be in (0, 1), got {target_accept_prob!r}")
+        if not callable(init_strategy):
+            raise ValueError(f"{self.name}: init_strategy must be callable (e.g. init_to_median), got {init_strategy!r}")
+        if inverse_mass_matrix is not None:
+            inverse_mass_matrix = np.asarray(inverse_mass_matrix)
+            if inverse_mass_matrix.ndim != (2 if dense_mass else 1):
+                raise ValueError(
+                    f"{self.name}: inverse_mass_matrix must be a {'matrix' if dense_mass else 'vector'} "
+                    f"with dense_mass={bool(dense_mass)}, got shape {inverse_mass_matrix.shape}"
+                )
+        self.model = model
+        self.potential_fn = potential_fn
+        self.step_size = float(step_size)
+        self.inverse_mass_matrix = inverse_mass_matrix
+        self.adapt_step_size = bool(adapt_step_size)
+        self.adapt_mass_matrix = bool(adapt_mass_matrix)
+        self.dense_mass = bool(dense_mass)
+        self.target_accept_prob = float(target_accept_prob)
+        self.init_strategy = init_strategy
+        self.integrator = as_integrator(integrator)
+        self.regularize_mass_matrix = bool(regularize_mass_matrix)
+
+    # -- what the driver asks for ------------------------------------------------------
+
+    def adaptation(self) -> WindowAdaptation:
+        return WindowAdaptation(
+            adapt_step_size=self.adapt_step_size,
+            adapt_mass_matrix=self.adapt_mass_matrix,
+            dense_mass=self.dense_mass,
+            target_accept_prob=self.target_accept_prob,
+            regularize=self.regularize_mass_matrix,
+        )
+
+    def initial_params(self, dim: int, dtype) -> KernelParams:
+        if self.inverse_mass_matrix is not None:
+            expected = (dim, dim) if self.dense_mass else (dim,)
+            if self.inverse_mass_matrix.shape != expected:
+                raise ValueError(
+                    f"{self.name}: inverse_mass_matrix has shape {self.inverse_mass_matrix.shape}, but the "
+                    f"model has {dim} unconstrained dimensions, so {expected} is expected"
+                )
+            inverse_mass_matrix = jnp.asarray(self.inverse_mass_matrix, dtype)
+        else:
+            inverse_mass_matrix = jnp.eye(dim, dtype=dtype) if self.dense_mass else jnp.ones(dim, dtype)
+        return KernelParams(jnp.asarray(self.step_size, dtype), inverse_mass_matrix)
+
+    def attrs(self) -> dict:
+        """Settings worth keeping with the result."""
+        return {
+            "sampler": self.name,
+            "target_accept_prob": self.target_accept_prob,
+            "dense_mass": self.dense_mass,
+            "integrator": self.integrator.name,
+        }
+
+    def start(self, keys, model_args, model_kwargs, init_params) -> Start:
+        """Starting points for ``len(keys)`` chains (``init_params`` may be per chain)."""
+        if self.potential_fn is not None:
+            return self._start_from_potential(len(keys), init_params)
+        num_chains = len(keys)
+        infos = []
+        for chain, key in enumerate(keys):
+            chain_values = None if init_params is None else _chain_values(init_params, chain, num_chains)
+            infos.append(
+                initialize_model(
+                    key,
+                    self.model,
+                    init_strategy=self.init_strategy,
+                    model_args=model_args,
+                    model_kwargs=model_kwargs,
+                    init_params=chain_values,
+                    method=self.name,
+                )
+            )
+        first = infos[0]
+        return Start(
+            positions=jnp.stack([info.param_info.z for info in infos]),
+            log_densities=jnp.stack([info.param_info.log_density for info in infos]),
+            grads=jnp.stack([info.param_info.z_grad for info in infos]),
+            log_density_fn=first.log_density_fn,
+            postprocess_fn=first.postprocess_fn,
+            model_trace=first.model_trace,
+        )
+
+    def _start_from_potential(self, num_chains, init_params) -> Start:
+        if init_params is None:
+            raise ValueError(f"{self.name} with potential_fn needs init_params (the starting point, unconstrained)")
+        leaves = jax.tree.leaves(init_params)
+        batched = num_chains > 1 and all(np.shape(leaf)[:1] == (num_chains,) for leaf in leaves)
+        per_chain = [
+            jax.tree.map(lambda leaf: jnp.asarray(leaf)[c] if batched else jnp.asarray(leaf), init_params)
+            for c in range(num_chains)
+        ]
+        flat, unravel = ravel_pytree(per_chain[0])
+        flat = flat.astype(jnp.result_type(float))
+        positions = jnp.stack([ravel_pytree(p)[0].astype(flat.dtype) for p in per_chain])
+        log_density_fn = _PotentialDensity(self.potential_fn, unravel)
+        values_and_grads = [jax.value_and_grad(log_density_fn)(p) for p in positions]
+        for chain, (value, grad) in enumerate(values_and_grads):
+            if not (np.isfinite(value) and np.all(np.isfinite(grad))):
+                raise RuntimeError(
+                    f"chain {chain}: potential_fn at init_params is {-float(value)} with "
+                    f"{'a finite' if np.all(np.isfinite(grad)) else 'a non-finite'} gradient; "
+                    "start from a point where both are finite"
+                )
+        postprocess = (lambda z: unravel(z)) if isinstance(init_params, dict) else (lambda z: {"z": unravel(z)})
+        return Start(
+            positions=positions,
+            log_densities=jnp.stack([v for v, _ in values_and_grads]),
+            grads=jnp.stack([g for _, g in values_and_grads]),
+            log_density_fn=log_density_fn,
+            postprocess_fn=postprocess,
+            model_trace=None,
+        )
+
+
+def _chain_values(init_params: dict, chain: int, num_chains: int) -> dict:
+    """Chain ``chain``'s values: a leading axis of length ``num_chains`` is per chain."""
+    values = {}
+    for name, value in init_params.items():
+        value = np.asarray(value)
+        values[name] = value[chain] if num_chains > 1 and value.ndim >= 1 and value.shape[0] == num_chains else value
+    return values
+
+
+class HMC(_HamiltonianSampler):
+    r"""Hamiltonian Monte Carlo with a fixed trajectory length (Neal 2011).
+
+    Each transition integrates ``num_steps`` steps, or
+    :math:`\lceil \text{trajectory\_length} / \epsilon \rceil` steps, and accepts with
+    probability :math:`\min(1, e^{-\Delta H})`.
+
+    Args:
+        model: a model function (or ``bm.Model`` instance); or give ``potential_fn``.
+        potential_fn: negative log density of an unconstrained pytree (needs
+            ``init_params`` in ``MCMC.run``).
+        step_size: initial step size (adapted when ``adapt_step_size``).
+        inverse_mass_matrix: initial inverse mass matrix (vector, or matrix with
+            ``dense_mass=True``); the identity by default.
+        adapt_step_size, adapt_mass_matrix: warm-up switches.
+        dense_mass: estimate a dense (full) metric instead of a diagonal one.
+        target_accept_prob: the acceptance rate dual averaging aims for.
+        num_steps: steps per trajectory; if ``None``, ``trajectory_length`` sets it.
+        trajectory_length: integration time, default :math:`2\pi`.
+        init_strategy: how chains start (``init_to_uniform`` by default).
+        integrator: ``"velocity_verlet"`` (default), ``"mclachlan"``, ``"yoshida"`` or an
+            ``Integrator``.
+        regularize_mass_matrix: shrink the estimated metric towards the identity (Stan).
+        max_num_steps: the cap on steps per trajectory when ``num_steps`` is ``None``.
+
+    Example:
+        >>> import jax, bayesmodels as bm
+        >>> import bayesmodels.distributions as dist
+        >>> def model():
+        ...     bm.sample("x", dist.Normal(0.0, 1.0))
+        >>> mcmc = bm.infer.MCMC(bm.infer.HMC(model, num_steps=5), num_warmup=50, num_samples=100,
+        ...                      progress_bar=False)
+        >>> mcmc.run(jax.random.PRNGKey(0))
+        >>> mcmc.get_samples()["x"].shape
+        (100,)
+    """
+
+    name = "HMC"
+
+    def __init__(
+        self,
+        model=None,
+        *,
+        potential_fn=None,
+        step_size=1.0,
+        inverse_mass_matrix=None,
+        adapt_step_size=True,
+        adapt_mass_matrix=True,
+        dense_mass=False,
+        target_accept_prob=0.8,
+        num_steps=None,
+        trajectory_length=2 * math.pi,
+        init_strategy=init_to_uniform,
+        integrator="velocity_verlet",
+        regularize_mass_matrix=True,
+        max_num_steps=1024,
+    ):
+        super().__init__(
+            model, potential_fn, step_size, inverse_mass_matrix, adapt_step_size, adapt_mass_matrix,
+            dense_mass, target_accept_prob, init_strategy, integrator, regularize_mass_matrix,
+        )  # fmt: skip
+        if num_steps is not None and not (isinstance(num_steps, (int, np.integer)) and num_steps >= 1):
+            raise ValueError(f"HMC: num_steps must be a positive integer, got {num_steps!r}")
+        if num_steps is None and not (trajectory_length is not None and float(trajectory_length) > 0):
+            raise ValueError(f"HMC: trajectory_length must be positive, got {trajectory_length!r}")
+        self.num_steps = None if num_steps is None else int(num_steps)
+        self.trajectory_length = None if num_steps is not None else float(trajectory_length)
+        self.max_num_steps = int(max_num_steps)
+
+    def kernel(self, log_density_fn) -> HMCKernel:
+        return HMCKernel(
+            log_density_fn,
+            num_steps=self.num_steps,
+            trajectory_length=self.trajectory_length,
+            max_num_steps=self.max_num_steps,
+            integrator=self.integrator,
+        )
+
+    def attrs(self) -> dict:
+        extra = {"num_steps": self.num_steps} if self.num_steps else {"trajectory_length": self.trajectory_length}
+        return {**super().attrs(), **extra}
+
+
+class NUTS(_HamiltonianSampler):
+    r"""The No-U-Turn Sampler: multinomial NUTS with the generalised U-turn criterion.
+
+    Trajectories double until they turn back on themselves (checked across sub-trees),
+    diverge (energy error above 1000) or reach ``2**max_tree_depth`` steps; the draw is
+    multinomial over the trajectory's points. See ``bayesmodels.kernels.NUTSKernel``.
+
+    Args:
+        model: a model function (or ``bm.Model`` instance); or give ``potential_fn``.
+        potential_fn: negative log density of an unconstrained pytree (needs
+            ``init_params`` in ``MCMC.run``).
+        step_size: initial step size (adapted when ``adapt_step_size``).
+        inverse_mass_matrix: initial inverse mass matrix; the identity by default.
+        adapt_step_size, adapt_mass_matrix: warm-up switches.
+        dense_mass: estimate a dense (full) metric instead of a diagonal one.
+        target_accept_prob: the acceptance statistic dual averaging aims for.
+        max_tree_depth: at most ``2**max_tree_depth`` integrator steps per draw.
+        init_strategy: how chains start (``init_to_uniform`` by default).
+        integrator: ``"velocity_verlet"`` (default), ``"mclachlan"``, ``"yoshida"``.
+        regularize_mass_matrix: shrink the estimated metric towards the identity (Stan).
+
+    Example:
+        >>> import jax, bayesmodels as bm
+        >>> import bayesmodels.distributions as dist
+        >>> def model():
+        ...     bm.sample("x", dist.Normal(0.0, 1.0))
+        >>> mcmc = bm.infer.MCMC(bm.infer.NUTS(model), num_warmup=50, num_samples=100, progress_bar=False)
+        >>> mcmc.run(jax.random.PRNGKey(0))
+        >>> mcmc.get_samples()["x"].shape
+        (100,)
+    """
+
+    name = "NUTS"
+
+    def __init__(
+        self,
+        model=None,
+        *,
+        potential_fn=None,
+        step_size=1.0,
+        inverse_mass_matrix=None,
+        adapt_step_size=True,
+        adapt_mass_matrix=True,
+        dense_mass=False,
+        target_accept_prob=0.8,
+        max_tree_depth=10,
+        init_strategy=init_to_uniform,
+        integrator="velocity_verlet",
+        regularize_mass_matrix=True,
+    ):
+        super().__init__(
+            model, potential_fn, step_size, inverse_mass_matrix, adapt_step_size, adapt_mass_matrix,
+            dense_mass, target_accept_prob, init_strategy, integrator, regularize_mass_matrix,
+        )  # fmt: skip
+        if not (isinstance(max_tree_depth, (int, np.integer)) and 1 <= max_tree_depth <= 30):
+            raise ValueError(f"NUTS: max_tree_depth must be an integer in [1, 30], got {max_tree_depth!r}")
+        self.max_tree_depth = int(max_tree_depth)
+
+    def kernel(self, log_density_fn) -> NUTSKernel:
+        return NUTSKernel(log_density_fn, max_tree_depth=self.max_tree_depth, integrator=self.integrator)
+
+    def attrs(self) -> dict:
+        return {**super().attrs(), "max_tree_depth": self.max_tree_depth}

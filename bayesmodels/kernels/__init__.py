@@ -1,0 +1,30 @@
+"""Kernels: pure, jittable Markov transitions on a log-density callable (never a model).
+
+Each kernel is an immutable ``equinox.Module`` holding its settings and the log density;
+``kernel.init(position) -> state`` and ``kernel.step(key, state, params) -> (state, info)``.
+"""
+
+from ._base import AbstractKernel, HMCState, KernelParams
+from ._hmc import HMCInfo, HMCKernel
+from ._integrators import Integrator, IntegratorState, integrate_step, mclachlan, velocity_verlet, yoshida
+from ._metric import kinetic_energy, sample_momentum, velocity
+from ._nuts import NUTSInfo, NUTSKernel
+
+__all__ = [
+    "AbstractKernel",
+    "HMCInfo",
+    "HMCKernel",
+    "HMCState",
+    "Integrator",
+    "IntegratorState",
+    "KernelParams",
+    "NUTSInfo",
+    "NUTSKernel",
+    "integrate_step",
+    "kinetic_energy",
+    "mclachlan",
+    "sample_momentum",
+    "velocity",
+    "velocity_verlet",
+    "yoshida",
+]
