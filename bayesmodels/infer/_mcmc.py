@@ -278,9 +278,19 @@ class MCMC:
         """The ``extra_fields`` asked for in ``run`` (and ``diverging``)."""
         return self._require_run().extra_fields(group_by_chain)
 
-    def to_result(self, *, log_likelihood: bool = True) -> InferenceResult:
-        """The draws, statistics, observed data and dims as an ``InferenceResult``."""
-        return self._require_run().result(log_likelihood=log_likelihood)
+    def to_result(self, *, log_likelihood: bool = True, coords=None) -> InferenceResult:
+        """The draws, statistics, observed data and dims as an ``InferenceResult``.
+
+        Args:
+            log_likelihood: compute the pointwise log likelihood of the observed sites
+                (the ``log_likelihood`` group, which LOO and WAIC need).
+            coords: coordinate values per dim, e.g. ``{"school": names}`` for sites in
+                plate ``"school"`` (integer ranges otherwise).
+        """
+        result = self._require_run().result(log_likelihood=log_likelihood)
+        if coords:
+            result = result.add_groups(coords=coords)
+        return result
 
     def print_summary(self, prob: float = 0.9, exclude_deterministic: bool = True):
         """A table of the latent sites (mean, sd, interval, ESS, r-hat) and the divergences."""
