@@ -10,6 +10,9 @@ every posterior variable, and shared with the post-sampling checks; each call of
 
 from __future__ import annotations
 
+import contextlib
+import logging
+
 import arviz as az
 import numpy as np
 import pandas as pd
@@ -33,8 +36,8 @@ def diagnostics_by_site(dataset: xr.Dataset) -> dict[str, pd.DataFrame]:
     """site -> its rows of ``az.summary(kind="diagnostics")``, one pass over all sites."""
     if not dataset.data_vars:
         return {}
-    with np.errstate(invalid="ignore", divide="ignore"):  # constant sites: NaN, not a warning
-        table = az.summary(dataset, kind="diagnostics", round_to="none")
+    with np.errstate(invalid="ignore", divide="ignore"), _quiet_if_one_chain(dataset):
+        table = az.summary(dataset, kind="diagnostics", round_to="none")  # constant sites: NaN
     per_draw = dataset.sizes["chain"] * dataset.sizes["draw"]
     by_site, start = {}, 0
     for name, variable in dataset.data_vars.items():  # az.summary walks them in this order
@@ -42,6 +45,19 @@ def diagnostics_by_site(dataset: xr.Dataset) -> dict[str, pd.DataFrame]:
         by_site[name] = table.iloc[start:stop]
         start = stop
     return by_site
+
+
+@contextlib.contextmanager
+def _quiet_if_one_chain(dataset: xr.Dataset):
+    """One chain has no r-hat (NaN): ArviZ's "Shape validation failed" log line says only that."""
+    logger = getattr(az, "_log", None) or logging.getLogger("arviz")  # ArviZ's own (unregistered) logger
+    level = logger.level
+    if dataset.sizes.get("chain", 2) < 2:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _selected(dataset: xr.Dataset, var_names) -> list[str]:
