@@ -42,7 +42,7 @@ def slow_windows(num_warmup: int, init_buffer: int = 75, term_buffer: int = 50, 
     while end < slow_end:
         size, start = 2 * size, end
         end = start + size
-        if end + 2 * size >= slow_end:
+        if end + 2 * size > slow_end:  # Stan: (last index) + 2 * size >= slow_end
             end = slow_end
         windows.append((start, end))
     return windows
