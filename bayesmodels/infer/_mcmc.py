@@ -116,6 +116,7 @@ class MCMC:
         self.post_warmup_state = None
         self.last_state = None
         self._run = None
+        self._method_used = None
 
     # -- running ---------------------------------------------------------------------------
 
@@ -124,6 +125,7 @@ class MCMC:
 
         With ``collect_warmup=True`` the warm-up draws are kept as the samples.
         """
+        self.post_warmup_state = None  # warm up afresh, as NumPyro does
         run = self._sample(rng_key, args, kwargs, extra_fields, init_params, phase="warmup")
         self.post_warmup_state = self.last_state
         if collect_warmup:
@@ -215,6 +217,7 @@ class MCMC:
 
     def _run_chains(self, kernel, adaptation, chain_keys, carry, blocks, num_warmup, num_samples):
         method, devices = self._resolved_chain_method()
+        self._method_used = method
         mesh = chain_mesh(devices) if method == "parallel" else None
         groups = [[c] for c in range(self.num_chains)] if method == "sequential" else [list(range(self.num_chains))]
         finals, collected = [], []
@@ -307,20 +310,29 @@ class MCMC:
             warnings.warn(message, SamplingWarning, stacklevel=3)
 
 
+def _thinned(start: int, length: int, thinning: int) -> slice:
+    """Every ``thinning``-th of ``length`` draws from ``start``, ending with the last one:
+    ``length // thinning`` draws, as NumPyro keeps."""
+    if length == 0:
+        return slice(start, start)
+    return slice(start + length % thinning + thinning - 1, start + length, thinning)
+
+
 class _Run:
     """The outcome of one ``run``: draws on the host, turned into what users ask for."""
 
     def __init__(self, mcmc: MCMC, start, outputs, num_warmup, args, kwargs, extra_fields, phase):
         positions, info, step_sizes = outputs
         stats = dict(info._asdict(), step_size=step_sizes)
-        keep = slice(num_warmup, None, mcmc.thinning) if phase == "sample" else slice(0, num_warmup)
+        num_kept = positions.shape[1] - num_warmup
+        keep = _thinned(num_warmup, num_kept, mcmc.thinning) if phase == "sample" else slice(0, num_warmup)
         self.mcmc = mcmc
         self.start = start
         self.args, self.kwargs = args, kwargs
         self.extra = extra_fields
         self.positions = positions[:, keep]
         self.stats = {name: value[:, keep] for name, value in stats.items()}
-        warm = slice(0, num_warmup, mcmc.thinning) if phase == "sample" else slice(0, 0)
+        warm = _thinned(0, num_warmup, mcmc.thinning) if phase == "sample" else slice(0, 0)
         self.warmup_positions = positions[:, warm]
         self.warmup_stats = {name: value[:, warm] for name, value in stats.items()}
         self._samples = self._constrain(self.positions)
@@ -390,7 +402,7 @@ class _Run:
             "num_warmup": mcmc.num_warmup,
             "num_samples": mcmc.num_samples,
             "thinning": mcmc.thinning,
-            "chain_method": mcmc._resolved_chain_method()[0],
+            "chain_method": mcmc._method_used,
         }
         dims = {name: d for name, d in dims.items() if name in posterior or name in groups.get("observed_data", {})}
         result = InferenceResult(posterior, sample_stats=self.stats, dims=dims, attrs=attrs, **groups)

@@ -46,6 +46,14 @@ class _PotentialDensity:
     def __call__(self, position):
         return -self.potential_fn(self.unravel(position))
 
+    def constrain(self, position) -> dict:
+        """The pytree at ``position`` (a dict of sites, or ``{"z": array}``)."""
+        values = self.unravel(position)
+        return values if isinstance(values, dict) else {"z": values}
+
+
+_POTENTIAL_DENSITIES: dict = {}  # (potential_fn, pytree layout) -> its _PotentialDensity
+
 
 class _HamiltonianSampler:
     """What ``HMC`` and ``NUTS`` share: model or potential, step size, metric, warm-up."""
@@ -172,7 +180,12 @@ class _HamiltonianSampler:
         flat, unravel = ravel_pytree(per_chain[0])
         flat = flat.astype(jnp.result_type(float))
         positions = jnp.stack([ravel_pytree(p)[0].astype(flat.dtype) for p in per_chain])
-        log_density_fn = _PotentialDensity(self.potential_fn, unravel)
+        # one wrapper per pytree layout, so reruns find the compiled sampler again
+        layout = (jax.tree.structure(per_chain[0]), tuple((np.shape(x), jnp.result_type(x)) for x in jax.tree.leaves(per_chain[0])))
+        log_density_fn = _POTENTIAL_DENSITIES.setdefault(
+            (self.potential_fn, layout), _PotentialDensity(self.potential_fn, unravel)
+        )
+        unravel = log_density_fn.unravel
         values_and_grads = [jax.value_and_grad(log_density_fn)(p) for p in positions]
         for chain, (value, grad) in enumerate(values_and_grads):
             if not (np.isfinite(value) and np.all(np.isfinite(grad))):
@@ -181,7 +194,7 @@ class _HamiltonianSampler:
                     f"{'a finite' if np.all(np.isfinite(grad)) else 'a non-finite'} gradient; "
                     "start from a point where both are finite"
                 )
-        postprocess = (lambda z: unravel(z)) if isinstance(init_params, dict) else (lambda z: {"z": unravel(z)})
+        postprocess = log_density_fn.constrain
         return Start(
             positions=positions,
             log_densities=jnp.stack([v for v, _ in values_and_grads]),
