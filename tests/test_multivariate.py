@@ -15,6 +15,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -31,11 +33,17 @@ MOMENT_Z = 5.0
 # --------------------------------------------------------------------------------- LKJ
 
 
+@functools.partial(jax.jit, static_argnames="sample_method")
+def _lkj_draws(eta, sample_method):
+    """4000 draws of a 4 x 4 LKJ matrix; one compile per sampler, shared by every eta."""
+    return dist.LKJ(4, eta, sample_method).sample(jax.random.PRNGKey(11), (4000,))
+
+
 @pytest.mark.parametrize("sample_method", ["onion", "cvine"])
 @pytest.mark.parametrize("eta", [0.7, 2.0])
 def test_lkj_off_diagonal_marginals_are_beta(sample_method, eta):
     d = 4
-    corr = np.asarray(dist.LKJ(d, eta, sample_method).sample(jax.random.PRNGKey(11), (4000,)), np.float64)
+    corr = np.asarray(_lkj_draws(eta, sample_method), np.float64)
     b = eta - 1.0 + d / 2.0
     marginal = stats.beta(b, b, loc=-1.0, scale=2.0)
     for i, j in [(1, 0), (3, 0), (3, 2)]:
@@ -43,23 +51,25 @@ def test_lkj_off_diagonal_marginals_are_beta(sample_method, eta):
         assert result.pvalue > KS_ALPHA, (sample_method, eta, (i, j), result.pvalue)
 
 
+@jax.jit
+def _lkj_2d_densities(phi, eta):
+    """Both LKJ densities at r = sin(phi), times dr/dphi; one compile for every eta."""
+    r, root = jnp.sin(phi), jnp.cos(phi)
+    tril = jnp.array([[1.0, 0.0], [r, root]])
+    matrix = jnp.array([[1.0, r], [r, 1.0]])
+    chol, corr = dist.LKJCholesky(2, eta), dist.LKJ(2, eta)
+    return jnp.exp(chol.log_prob(tril)) * root, jnp.exp(corr.log_prob(matrix)) * root
+
+
 @pytest.mark.parametrize("eta", [0.8, 1.0, 3.0])
 def test_lkj_densities_integrate_to_one_in_two_dims(eta):
     """The one free correlation is r = sin(phi); dr = cos(phi) dphi removes the endpoint
     singularity of (1 - r^2)^(eta - 1)."""
-    chol, corr = dist.LKJCholesky(2, eta), dist.LKJ(2, eta)
-
-    @jax.jit
-    def densities(phi):
-        r, root = jnp.sin(phi), jnp.cos(phi)
-        tril = jnp.array([[1.0, 0.0], [r, root]])
-        matrix = jnp.array([[1.0, r], [r, 1.0]])
-        return jnp.exp(chol.log_prob(tril)) * root, jnp.exp(corr.log_prob(matrix)) * root
-
+    eta = jnp.float32(eta)
     for which in range(2):
         # float32 densities: ask quad for no more than float32 can give
-        total, _ = integrate.quad(lambda phi: float(densities(phi)[which]), -np.pi / 2, np.pi / 2,
-                                  epsabs=1e-6, epsrel=1e-6)
+        total, _ = integrate.quad(lambda phi: float(_lkj_2d_densities(phi, eta)[which]),
+                                  -np.pi / 2, np.pi / 2, epsabs=1e-6, epsrel=1e-6)
         np.testing.assert_allclose(total, 1.0, rtol=1e-4)
 
 
@@ -84,28 +94,37 @@ def test_lkj_cholesky_density_integrates_to_one_in_three_dims():
         -2,
     )
     with jax.enable_x64(True):
-        density = np.exp(np.asarray(dist.LKJCholesky(3, eta).log_prob(jnp.asarray(tril))))
+        log_density = jax.jit(lambda tril: dist.LKJCholesky(3, eta).log_prob(tril))(jnp.asarray(tril))
+        density = np.exp(np.asarray(log_density))
+        assert log_density.dtype == jnp.float64
     np.testing.assert_allclose(np.sum(W * density), 1.0, rtol=1e-4)
 
 
 @pytest.mark.parametrize("sample_method", ["onion", "cvine"])
 def test_lkj_and_lkj_cholesky_differ_by_the_jacobian(sample_method):
     d, eta = 4, 1.7
-    chol = dist.LKJCholesky(d, eta, sample_method)
-    tril = chol.sample(jax.random.PRNGKey(3), (5,))
-    diagonal = jnp.diagonal(tril, axis1=-2, axis2=-1)
-    log_jacobian = jnp.sum((d - jnp.arange(1, d + 1)) * jnp.log(diagonal), axis=-1)
-    corr = dist.LKJ(d, eta, sample_method).log_prob(tril @ jnp.swapaxes(tril, -1, -2))
-    np.testing.assert_allclose(corr, chol.log_prob(tril) - log_jacobian, rtol=1e-4, atol=1e-4)
+    chol, full = dist.LKJCholesky(d, eta, sample_method), dist.LKJ(d, eta, sample_method)
+
+    @jax.jit
+    def both(chol, full):
+        tril = chol.sample(jax.random.PRNGKey(3), (5,))
+        diagonal = jnp.diagonal(tril, axis1=-2, axis2=-1)
+        log_jacobian = jnp.sum((d - jnp.arange(1, d + 1)) * jnp.log(diagonal), axis=-1)
+        return full.log_prob(tril @ jnp.swapaxes(tril, -1, -2)), chol.log_prob(tril) - log_jacobian
+
+    corr, expected = both(chol, full)
+    assert corr.shape == (5,)
+    np.testing.assert_allclose(corr, expected, rtol=1e-4, atol=1e-4)
 
 
 def test_lkj_batched_concentration():
+    # Shapes only, by tracing: batched LKJ values are checked in test_distributions.py.
     d = dist.LKJCholesky(3, jnp.array([0.5, 1.0, 4.0]))
     assert d.batch_shape == (3,) and d.event_shape == (3, 3)
-    x = d.sample(jax.random.PRNGKey(0), (2,))
+    x = jax.eval_shape(lambda: d.sample(jax.random.PRNGKey(0), (2,)))
     assert x.shape == (2, 3, 3, 3)
-    assert d.log_prob(x).shape == (2, 3)
-    assert d.mean.shape == d.variance.shape == (3, 3, 3)
+    assert jax.eval_shape(d.log_prob, x).shape == (2, 3)
+    assert jax.eval_shape(lambda: d.mean).shape == jax.eval_shape(lambda: d.variance).shape == (3, 3, 3)
 
 
 # --------------------------------------------------------------- MultivariateNormal
@@ -113,14 +132,21 @@ def test_lkj_batched_concentration():
 
 def test_mvn_parametrisations_agree():
     loc, cov = jnp.asarray(LOCS[1]), jnp.asarray(COVARIANCES[1])
+    names = ("covariance_matrix", "precision_matrix", "scale_tril")
+
+    @jax.jit
+    def values(loc, cov):
+        by_cov = dist.MultivariateNormal(loc, covariance_matrix=cov)
+        by_prec = dist.MultivariateNormal(loc, precision_matrix=jnp.linalg.inv(cov))
+        by_tril = dist.MultivariateNormal(loc, scale_tril=jnp.linalg.cholesky(cov))
+        x = by_cov.sample(jax.random.PRNGKey(0), (7,))
+        return [[d.log_prob(x)] + [getattr(d, name) for name in names] for d in (by_cov, by_prec, by_tril)]
+
+    expected, *others = values(loc, cov)
+    for other in others:
+        for ours, theirs in zip(other, expected):
+            np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-4)
     by_cov = dist.MultivariateNormal(loc, covariance_matrix=cov)
-    by_prec = dist.MultivariateNormal(loc, precision_matrix=jnp.linalg.inv(cov))
-    by_tril = dist.MultivariateNormal(loc, scale_tril=jnp.linalg.cholesky(cov))
-    x = by_cov.sample(jax.random.PRNGKey(0), (7,))
-    for other in (by_prec, by_tril):
-        np.testing.assert_allclose(other.log_prob(x), by_cov.log_prob(x), rtol=1e-4, atol=1e-4)
-        for name in ("covariance_matrix", "precision_matrix", "scale_tril"):
-            np.testing.assert_allclose(getattr(other, name), getattr(by_cov, name), rtol=1e-4, atol=1e-4)
     # the given matrix is kept as passed
     assert by_cov.covariance_matrix is cov
 
@@ -129,21 +155,29 @@ def test_mvn_batch_dims_broadcast():
     locs = np.stack(LOCS[:2])[:, None, :]  # (2, 1, 3)
     trils = np.stack(TRILS)  # (3, 3, 3)
     d = dist.MultivariateNormal(locs, scale_tril=trils)
+    single = dist.MultivariateNormal(LOCS[0], covariance_matrix=COVARIANCES[0])
     assert d.batch_shape == (2, 3) and d.event_shape == (3,)
-    assert d.mean.shape == d.variance.shape == (2, 3, 3)
-    assert d.entropy().shape == (2, 3)
-    x = np.asarray(d.sample(jax.random.PRNGKey(1), (5,)), np.float64)
+
+    @jax.jit
+    def values(d, single):
+        x = d.sample(jax.random.PRNGKey(1), (5,))
+        return dict(x=x, mean=d.mean, variance=d.variance, entropy=d.entropy(), log_prob=d.log_prob(x),
+                    one_value=d.log_prob(x[0, 0, 0]), plate=single.log_prob(x.reshape(-1, 3)))
+
+    out = values(d, single)
+    assert out["mean"].shape == out["variance"].shape == (2, 3, 3)
+    assert out["entropy"].shape == (2, 3)
+    x = np.asarray(out["x"], np.float64)
     assert x.shape == (5, 2, 3, 3)
-    ours = np.asarray(d.log_prob(x))
+    ours = np.asarray(out["log_prob"])
     for i in range(2):
         for j in range(3):
             ref = stats.multivariate_normal(LOCS[i], COVARIANCES[j]).logpdf(x[:, i, j])
             np.testing.assert_allclose(ours[:, i, j], ref, rtol=1e-4, atol=1e-4)
     # one value against the whole batch, and a plate of values against one factor
-    single = dist.MultivariateNormal(LOCS[0], covariance_matrix=COVARIANCES[0])
-    assert d.log_prob(x[0, 0, 0]).shape == (2, 3)
+    assert out["one_value"].shape == (2, 3)
     np.testing.assert_allclose(
-        single.log_prob(x.reshape(-1, 3)),
+        out["plate"],
         stats.multivariate_normal(LOCS[0], COVARIANCES[0]).logpdf(x.reshape(-1, 3)),
         rtol=1e-4, atol=1e-4,
     )
@@ -163,16 +197,18 @@ def test_mvn_checks_are_free_under_jit_unless_asked():
 
 
 def _fd_check(objective, theta, eps=1e-6):
-    auto = np.asarray(jax.grad(objective)(theta))
-    flat = np.asarray(theta).ravel()
-    numeric = np.zeros_like(flat)
-    for i in range(flat.size):
-        up, down = flat.copy(), flat.copy()
-        up[i] += eps
-        down[i] -= eps
-        numeric[i] = (objective(jnp.asarray(up.reshape(theta.shape)))
-                      - objective(jnp.asarray(down.reshape(theta.shape)))) / (2 * eps)
-    np.testing.assert_allclose(auto.ravel(), numeric, rtol=1e-4, atol=1e-6)
+    """The gradient and every central difference, in one compiled call."""
+    steps = eps * np.eye(np.size(theta)).reshape((-1,) + np.shape(theta))
+
+    @jax.jit
+    def gradient_and_differences(theta):
+        up = jax.lax.map(objective, theta + steps)
+        down = jax.lax.map(objective, theta - steps)
+        return jax.grad(objective)(theta), (up - down) / (2 * eps)
+
+    auto, numeric = gradient_and_differences(theta)
+    assert auto.dtype == jnp.float64
+    np.testing.assert_allclose(np.ravel(auto), numeric, rtol=1e-4, atol=1e-6)
 
 
 @pytest.mark.parametrize("name", ["loc", "covariance_matrix", "precision_matrix", "scale_tril",
@@ -241,13 +277,19 @@ def test_gamma_based_gradients_are_unbiased(label, draw_one, theta, truth):
 
 def test_student_t_moments_where_they_do_not_exist():
     df = jnp.array([0.5, 1.0, 1.5, 2.0, 3.0])
-    d = dist.MultivariateStudentT(df, jnp.zeros(2), jnp.eye(2))
-    mean, variance = np.asarray(d.mean), np.asarray(d.variance)
+
+    @jax.jit
+    def values(df):
+        d = dist.MultivariateStudentT(df, jnp.zeros(2), jnp.eye(2))
+        identity = dist.MultivariateStudentT(3.0, jnp.ones(4))
+        return d.mean, d.variance, identity.scale_tril
+
+    mean, variance, identity_scale_tril = (np.asarray(v) for v in values(df))
     assert np.all(np.isnan(mean[:2])) and np.all(mean[2:] == 0.0)
     assert np.all(np.isnan(variance[:2])) and np.all(np.isinf(variance[2:4]))
     np.testing.assert_allclose(variance[4], [3.0, 3.0])
     identity = dist.MultivariateStudentT(3.0, jnp.ones(4))
-    assert identity.event_shape == (4,) and np.allclose(identity.scale_tril, np.eye(4))
+    assert identity.event_shape == (4,) and np.allclose(identity_scale_tril, np.eye(4))
 
 
 def test_low_rank_matches_dense():
@@ -255,14 +297,22 @@ def test_low_rank_matches_dense():
     factor = jnp.array([[1.0, 0.0], [0.5, -0.3], [0.2, 0.8]])
     diag = jnp.array([0.5, 1.0, 0.3])
     low = dist.LowRankMultivariateNormal(loc, factor, diag)
-    cov = factor @ factor.T + jnp.diag(diag)
+    cov = np.asarray(factor @ factor.T + jnp.diag(diag))
     dense = dist.MultivariateNormal(loc, covariance_matrix=cov)
-    np.testing.assert_allclose(low.covariance_matrix, cov, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(low.precision_matrix, jnp.linalg.inv(cov), rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(low.scale_tril @ low.scale_tril.T, cov, rtol=1e-5, atol=1e-5)
-    x = dense.sample(jax.random.PRNGKey(0), (6,))
-    np.testing.assert_allclose(low.log_prob(x), dense.log_prob(x), rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(low.entropy(), dense.entropy(), rtol=1e-5)
+
+    @jax.jit
+    def values(low, dense):
+        x = dense.sample(jax.random.PRNGKey(0), (6,))
+        return dict(covariance_matrix=low.covariance_matrix, precision_matrix=low.precision_matrix,
+                    scale_tril=low.scale_tril, log_prob=low.log_prob(x), dense_log_prob=dense.log_prob(x),
+                    entropy=low.entropy(), dense_entropy=dense.entropy())
+
+    out = values(low, dense)
+    np.testing.assert_allclose(out["covariance_matrix"], cov, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out["precision_matrix"], np.linalg.inv(cov), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(out["scale_tril"] @ out["scale_tril"].T, cov, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(out["log_prob"], out["dense_log_prob"], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(out["entropy"], out["dense_entropy"], rtol=1e-5)
 
 
 def test_random_walk_is_a_dense_normal():
@@ -270,33 +320,55 @@ def test_random_walk_is_a_dense_normal():
     steps = np.arange(1, n + 1)
     cov = scale**2 * np.minimum.outer(steps, steps)
     walk = dist.GaussianRandomWalk(scale, num_steps=n)
-    x = np.asarray(walk.sample(jax.random.PRNGKey(4), (5,)), np.float64)
-    np.testing.assert_allclose(walk.log_prob(x), stats.multivariate_normal(np.zeros(n), cov).logpdf(x),
-                               rtol=1e-4, atol=1e-4)
     batched = dist.GaussianRandomWalk(jnp.array([1.0, 2.0]), num_steps=3)
-    assert batched.shape((4,)) == (4, 2, 3) and batched.log_prob(batched.sample(jax.random.PRNGKey(0))).shape == (2,)
+
+    @jax.jit
+    def values(walk, batched):
+        x = walk.sample(jax.random.PRNGKey(4), (5,))
+        return x, walk.log_prob(x), batched.log_prob(batched.sample(jax.random.PRNGKey(0)))
+
+    x, log_prob, batched_log_prob = values(walk, batched)
+    x = np.asarray(x, np.float64)
+    np.testing.assert_allclose(log_prob, stats.multivariate_normal(np.zeros(n), cov).logpdf(x),
+                               rtol=1e-4, atol=1e-4)
+    assert batched.shape((4,)) == (4, 2, 3) and batched_log_prob.shape == (2,)
 
 
 def test_zero_sum_normal_sums_to_zero_on_each_axis():
     d = dist.ZeroSumNormal(jnp.array([1.0, 3.0]), event_shape=(4, 3))
-    x = d.sample(jax.random.PRNGKey(0), (5,))
+
+    @jax.jit
+    def values(d):
+        x = d.sample(jax.random.PRNGKey(0), (5,))
+        return x, d.log_prob(x), d.log_prob(x + 1.0)
+
+    x, log_prob, shifted = values(d)
     assert x.shape == (5, 2, 4, 3)
     np.testing.assert_allclose(x.sum(-1), 0.0, atol=1e-5)
     np.testing.assert_allclose(x.sum(-2), 0.0, atol=1e-5)
     assert d.support.event_dim == 2
-    assert np.all(np.isfinite(d.log_prob(x)))
-    assert np.all(d.log_prob(x + 1.0) == -np.inf)
+    assert log_prob.shape == (5, 2) and np.all(np.isfinite(log_prob))
+    assert np.all(shifted == -np.inf)
 
 
 def test_wishart_and_its_cholesky_differ_by_the_jacobian():
     scale = jnp.asarray(COVARIANCES[2])
     wishart = dist.Wishart(5.0, scale_matrix=scale)
     chol = dist.WishartCholesky(5.0, scale_matrix=scale)
-    x = wishart.sample(jax.random.PRNGKey(2), (4,))
-    tril = jnp.linalg.cholesky(x)
+    names = ("scale_matrix", "rate_matrix", "scale_tril")
     p = 3
-    log_jacobian = p * np.log(2.0) + jnp.sum(jnp.arange(p, 0, -1) * jnp.log(jnp.diagonal(tril, axis1=-2, axis2=-1)), -1)
-    np.testing.assert_allclose(chol.log_prob(tril), wishart.log_prob(x) + log_jacobian, rtol=1e-4, atol=1e-4)
-    for name in ("scale_matrix", "rate_matrix", "scale_tril"):
-        other = dist.Wishart(5.0, **{name: getattr(wishart, name)})
-        np.testing.assert_allclose(other.log_prob(x), wishart.log_prob(x), rtol=1e-4, atol=1e-4)
+
+    @jax.jit
+    def values(wishart, chol):
+        x = wishart.sample(jax.random.PRNGKey(2), (4,))
+        tril = jnp.linalg.cholesky(x)
+        diagonal = jnp.diagonal(tril, axis1=-2, axis2=-1)
+        log_jacobian = p * np.log(2.0) + jnp.sum(jnp.arange(p, 0, -1) * jnp.log(diagonal), -1)
+        others = [dist.Wishart(5.0, **{name: getattr(wishart, name)}).log_prob(x) for name in names]
+        return chol.log_prob(tril), wishart.log_prob(x) + log_jacobian, wishart.log_prob(x), others
+
+    chol_log_prob, expected, log_prob, others = values(wishart, chol)
+    assert chol_log_prob.shape == (4,)
+    np.testing.assert_allclose(chol_log_prob, expected, rtol=1e-4, atol=1e-4)
+    for other in others:
+        np.testing.assert_allclose(other, log_prob, rtol=1e-4, atol=1e-4)

@@ -11,6 +11,8 @@ coordinates (see ``_chart``).
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -107,17 +109,33 @@ def _chart(constraint, event_shape):
 # ---------------------------------------------------------------------- input samplers
 
 
+class _Points:
+    """Input points: standard normal draws ``z`` of shape ``batch + event_shape``, mapped
+    by a deterministic ``place(z)``. The draws are made eagerly (random-number code is
+    costly to compile, and eagerly it compiles once per shape for every row), ``place``
+    runs inside the compiled function under test."""
+
+    def __init__(self, event_shape, place):
+        self.event_shape, self.place = tuple(event_shape), place
+
+    def normal(self, key, batch):
+        return jax.random.normal(key, tuple(batch) + self.event_shape)
+
+    def __call__(self, key, batch):
+        return self.place(self.normal(key, batch))
+
+
 def _reals(*event_shape, scale=1.0):
-    return lambda key, batch: scale * jax.random.normal(key, batch + event_shape)
+    return _Points(event_shape, lambda z: scale * z)
 
 
 def _positives(*event_shape):
-    return lambda key, batch: jnp.exp(0.5 * jax.random.normal(key, batch + event_shape))
+    return _Points(event_shape, lambda z: jnp.exp(0.5 * z))
 
 
-def _through(transform, sampler):
-    """Points of ``transform.codomain``: ``transform`` applied to ``sampler``'s points."""
-    return lambda key, batch: transform(sampler(key, batch))
+def _through(transform, points):
+    """Points of ``transform.codomain``: ``transform`` applied to ``points``."""
+    return _Points(points.event_shape, lambda z: transform(points.place(z)))
 
 
 # ------------------------------------------------------------------------------- table
@@ -185,12 +203,15 @@ def _batch_of(x, constraint):
     return x.shape[: x.ndim - constraint.event_dim]
 
 
-@jax.jit
-def _both_ways(transform, x):
-    """Everything ``test_transform`` compares, in one compiled call."""
+@functools.partial(jax.jit, static_argnames="place")
+def _both_ways(transform, place, z):
+    """Everything ``test_transform`` compares, in one compiled call (with the input
+    points ``x = place(z)``: made eagerly, they would cost a compile per operation)."""
+    x = place(z)
     y, ladj = transform.forward_and_log_det(x)
     x_back, inv_ladj = transform.inverse_and_log_det(y)
     return dict(
+        x=x,
         y=y,
         ladj=ladj,
         x_back=x_back,
@@ -206,9 +227,9 @@ def _both_ways(transform, x):
 
 @pytest.mark.parametrize("name, transform, sample", TABLE, ids=[row[0] for row in TABLE])
 def test_transform(name, transform, sample):
-    x = sample(jax.random.PRNGKey(0), BATCH)
-    out = _both_ways(transform, x)
-    y, ladj = out["y"], out["ladj"]
+    out = _both_ways(transform, sample.place, sample.normal(jax.random.PRNGKey(0), BATCH))
+    _both_ways.clear_cache()  # a kept executable holds hundreds of memory maps
+    x, y, ladj = out["x"], out["y"], out["ladj"]
 
     # Shapes: the shape maps agree with what happens; log-dets have the batch shape.
     assert y.shape == transform.forward_shape(x.shape)
@@ -231,9 +252,11 @@ def test_transform(name, transform, sample):
     # (Outside jit the same code runs op by op; each transform's doctest covers that.)
 
 
-@jax.jit
-def _logdets(transform, x):
-    """``(sum of log|det J|, slogdet of the Jacobian in free coordinates)`` for ``x``."""
+@functools.partial(jax.jit, static_argnames="place")
+def _logdets(transform, place, z):
+    """``(sum of log|det J|, slogdet of the Jacobian in free coordinates)`` at the points
+    ``x = place(z)``."""
+    x = place(z)
     ladj = transform.forward_and_log_det(x)[1]
     to_free_in, from_free_in = _chart(transform.domain, x.shape[1:])
     to_free_out, _ = _chart(transform.codomain, transform.forward_shape(x.shape)[1:])
@@ -249,7 +272,7 @@ def _logdets(transform, x):
     # diagonal, so its log-det is the sum of the per-member log-dets.
     sign, logdet = jnp.linalg.slogdet(jac)
     chart_error = jnp.max(jnp.abs(from_free_in(v) - x))
-    return ladj.sum(), logdet, sign, chart_error
+    return x, ladj.sum(), logdet, sign, chart_error
 
 
 # The forward rows only: ``test_transform`` checks that each inverse's log-det is minus
@@ -258,9 +281,10 @@ def _logdets(transform, x):
 @pytest.mark.parametrize("name, transform, sample", FORWARD, ids=[row[0] for row in FORWARD])
 def test_log_det_matches_jacobian(name, transform, sample):
     with jax.enable_x64(True):
-        x = sample(jax.random.PRNGKey(1), (2,))
+        z = sample.normal(jax.random.PRNGKey(1), (2,))
+        x, ladj, logdet, sign, chart_error = _logdets(transform, sample.place, z)
+        _logdets.clear_cache()
         assert x.dtype == jnp.float64
-        ladj, logdet, sign, chart_error = _logdets(transform, x)
         assert chart_error < 1e-12  # the chart rebuilds x exactly
         assert sign != 0
         np.testing.assert_allclose(logdet, ladj, rtol=1e-7, atol=1e-7)
@@ -314,6 +338,13 @@ BIJECT_TO = [
 ]
 
 
+@jax.jit
+def _forward_and_inside(t, constraint, u):
+    """``y = t(u)``, and whether ``y`` is in the set."""
+    y = t(u)
+    return y, constraint(y)
+
+
 @pytest.mark.parametrize(
     "name, constraint, event_shape, free_shape", BIJECT_TO, ids=[row[0] for row in BIJECT_TO]
 )
@@ -323,9 +354,9 @@ def test_biject_to(name, constraint, event_shape, free_shape):
     assert t.inverse_shape(BATCH + event_shape) == BATCH + free_shape
     assert t.forward_shape(BATCH + free_shape) == BATCH + event_shape
     u = 2.0 * jax.random.normal(jax.random.PRNGKey(2), BATCH + free_shape)
-    y = jax.jit(lambda t, u: t(u))(t, u)
+    y, inside = _forward_and_inside(t, constraint, u)
+    _forward_and_inside.clear_cache()
     assert y.shape == BATCH + event_shape
-    inside = constraint(y)
     assert inside.shape == y.shape[: y.ndim - constraint.event_dim]
     assert bool(jnp.all(inside)), f"biject_to({name}) left the set at {y[~inside]}"
 
