@@ -9,6 +9,7 @@ unconstrained pytree, as in NumPyro; it needs ``init_params``.
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Callable, NamedTuple, Optional
 
@@ -74,8 +75,8 @@ class _HamiltonianSampler:
         integrator,
         regularize_mass_matrix,
     ):
-        if (model is None) == (potential_fn is None):
-            raise ValueError(f"{self.name} needs exactly one of `model` and `potential_fn`")
+        if model is not None and potential_fn is not None:
+            raise ValueError(f"{self.name} takes a `model` or a `potential_fn`, not both")
         if not (np.ndim(step_size) == 0 and float(step_size) > 0 and math.isfinite(float(step_size))):
             raise ValueError(f"{self.name}: step_size must be a positive finite number, got {step_size!r}")
         if not isinstance(dense_mass, (bool, np.bool_)):
@@ -139,8 +140,30 @@ class _HamiltonianSampler:
             "integrator": self.integrator.name,
         }
 
+    def with_model(self, model):
+        """A copy of this sampler, with the same settings, for ``model``.
+
+        This is how ``Model.fit(method=NUTS(target_accept_prob=0.9))`` uses a sampler
+        configured without a model.
+        """
+        if self.potential_fn is not None:
+            raise ValueError(f"this {self.name} samples a potential_fn, so it cannot be given a model")
+        if self.model is not None and self.model is not model:
+            raise ValueError(
+                f"this {self.name} already samples {self.model!r}; configure it without a model, "
+                f"e.g. {self.name}(target_accept_prob=0.9), to use it for another"
+            )
+        bound = copy.copy(self)
+        bound.model = model
+        return bound
+
     def start(self, keys, model_args, model_kwargs, init_params) -> Start:
         """Starting points for ``len(keys)`` chains (``init_params`` may be per chain)."""
+        if self.model is None and self.potential_fn is None:
+            raise ValueError(
+                f"{self.name} has neither a model nor a potential_fn: write {self.name}(model), "
+                f"{self.name}(potential_fn=...), or pass it to Model.fit(method=...)"
+            )
         if self.potential_fn is not None:
             return self._start_from_potential(len(keys), init_params)
         num_chains = len(keys)
