@@ -15,6 +15,7 @@ from .primitives import (
     sample,
     subsample,
 )
+from .model import Model, NotFittedError
 from .results import InferenceResult, SamplingWarning
 
 dist = distributions
@@ -24,6 +25,8 @@ __version__ = "0.1.0"
 __all__ = [
     "InferenceResult",
     "MissingRNGKeyError",
+    "Model",
+    "NotFittedError",
     "SamplingWarning",
     "__version__",
     "deterministic",
