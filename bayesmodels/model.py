@@ -116,7 +116,7 @@ class Model:
         ...         with bm.plate("data", 20 if y is None else len(y)):
         ...             bm.sample("y", dist.Normal(mu, 1.0), obs=y)
         >>> y = np.random.default_rng(0).normal(3.0, 1.0, 20)
-        >>> model = NormalModel().fit(y, num_warmup=200, num_samples=200, num_chains=1,
+        >>> model = NormalModel().fit(y, num_warmup=300, num_samples=500, num_chains=1,
         ...                           progress_bar=False)
         >>> model
         NormalModel(prior_scale=10.0)

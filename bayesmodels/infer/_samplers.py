@@ -267,11 +267,11 @@ class HMC(_HamiltonianSampler):
         >>> import bayesmodels.distributions as dist
         >>> def model():
         ...     bm.sample("x", dist.Normal(0.0, 1.0))
-        >>> mcmc = bm.infer.MCMC(bm.infer.HMC(model, num_steps=5), num_warmup=50, num_samples=100,
+        >>> mcmc = bm.infer.MCMC(bm.infer.HMC(model, num_steps=5), num_warmup=300, num_samples=500,
         ...                      progress_bar=False)
         >>> mcmc.run(jax.random.PRNGKey(0))
         >>> mcmc.get_samples()["x"].shape
-        (100,)
+        (500,)
     """
 
     name = "HMC"
@@ -346,10 +346,10 @@ class NUTS(_HamiltonianSampler):
         >>> import bayesmodels.distributions as dist
         >>> def model():
         ...     bm.sample("x", dist.Normal(0.0, 1.0))
-        >>> mcmc = bm.infer.MCMC(bm.infer.NUTS(model), num_warmup=50, num_samples=100, progress_bar=False)
+        >>> mcmc = bm.infer.MCMC(bm.infer.NUTS(model), num_warmup=300, num_samples=500, progress_bar=False)
         >>> mcmc.run(jax.random.PRNGKey(0))
         >>> mcmc.get_samples()["x"].shape
-        (100,)
+        (500,)
     """
 
     name = "NUTS"
