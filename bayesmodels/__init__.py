@@ -3,9 +3,13 @@
 ``import bayesmodels as bm``; distributions are ``bm.dist`` (also ``bm.distributions``).
 """
 
-from . import diagnostics, distributions, handlers, infer, primitives
-from ._config import enable_x64, set_host_device_count
-from .primitives import (
+from . import _config
+
+_config._default_compilation_cache()  # before anything compiles (see set_compilation_cache)
+
+from . import diagnostics, distributions, handlers, infer, primitives  # noqa: E402
+from ._config import enable_x64, set_compilation_cache, set_host_device_count  # noqa: E402
+from .primitives import (  # noqa: E402
     MissingRNGKeyError,
     deterministic,
     factor,
@@ -15,8 +19,8 @@ from .primitives import (
     sample,
     subsample,
 )
-from .model import Model, NotFittedError
-from .results import InferenceResult, SamplingWarning
+from .model import Model, NotFittedError  # noqa: E402
+from .results import InferenceResult, SamplingWarning  # noqa: E402
 
 dist = distributions
 
@@ -42,6 +46,7 @@ __all__ = [
     "primitives",
     "prng_key",
     "sample",
+    "set_compilation_cache",
     "set_host_device_count",
     "subsample",
 ]

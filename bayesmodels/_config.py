@@ -1,9 +1,16 @@
-"""Global JAX settings that users switch on once, before building models."""
+"""Global JAX settings that users switch on once, before building models, and the
+persistent compilation cache that ``import bayesmodels`` switches on."""
 
 import os
+import sys
 import warnings
+from pathlib import Path
 
 import jax
+from jax.experimental.compilation_cache import compilation_cache
+
+CACHE_ENV = "BAYESMODELS_COMPILATION_CACHE"
+_OFF = ("0", "off", "false", "no")
 
 
 def enable_x64(use_x64: bool = True) -> None:
@@ -40,3 +47,55 @@ def _backend_started() -> bool:
     from jax._src import xla_bridge
 
     return bool(getattr(xla_bridge, "_backends", None))
+
+
+def default_cache_dir() -> Path:
+    """Where compiled programs are kept: the user's cache directory, ``bayesmodels/jax``.
+
+    ``$XDG_CACHE_HOME`` (else ``~/.cache``) on Linux, ``~/Library/Caches`` on macOS,
+    ``%LOCALAPPDATA%`` on Windows.
+    """
+    if sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    elif os.name == "nt":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "bayesmodels" / "jax"
+
+
+def set_compilation_cache(path="default") -> None:
+    """Keep compiled programs on disk, so a model compiled once is not compiled again in
+    a new process (the same model and data shapes then start in about a second).
+
+    ``import bayesmodels`` calls ``set_compilation_cache()`` unless the environment
+    variable ``BAYESMODELS_COMPILATION_CACHE`` is ``0``/``off`` (or a directory, used
+    instead of the default), or JAX's ``jax_compilation_cache_dir`` was already set.
+
+    Args:
+        path: a directory; ``"default"`` for :func:`default_cache_dir`; ``None`` turns
+            the cache off for the rest of the process.
+
+    Every compiled program is kept, however quick its compilation was (model
+    initialisation runs many small ones); a fitted model takes well under a megabyte.
+    The directory is not pruned (JAX prunes only with the ``filelock`` package and
+    ``jax_compilation_cache_max_size``); delete it at will. The cache is JAX's own: this
+    sets ``jax_compilation_cache_dir`` and its threshold options.
+    """
+    compilation_cache.reset_cache()
+    if path is None:
+        jax.config.update("jax_enable_compilation_cache", False)
+        return
+    directory = default_cache_dir() if path == "default" else Path(path)
+    jax.config.update("jax_enable_compilation_cache", True)
+    jax.config.update("jax_compilation_cache_dir", os.fspath(directory))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+
+
+def _default_compilation_cache() -> None:
+    """What ``import bayesmodels`` does about the cache (see :func:`set_compilation_cache`)."""
+    setting = os.environ.get(CACHE_ENV, "").strip()
+    if setting.lower() in _OFF or jax.config.jax_compilation_cache_dir is not None:
+        return
+    set_compilation_cache(setting or "default")
