@@ -35,6 +35,7 @@ MODEL_KEYS = ("a", "b", "c", "d", "e", "f")
 PEERS = ("numpyro", "blackjax")
 FULL = RunSize(num_warmup=1000, num_samples=1000, num_chains=4)
 QUICK = RunSize(num_warmup=200, num_samples=100, num_chains=4)
+NOTES_MARKER = "<!-- notes below are kept when run.py --results-md rewrites the tables above -->"
 PACKAGES = ("bayesmodels", "jax", "jaxlib", "numpyro", "blackjax", "arviz", "numpy")
 
 
@@ -193,9 +194,10 @@ def main(argv=None) -> None:
     }
     (output / "results.json").write_text(json.dumps(results, indent=1))
     (output / "results.md").write_text(header(info) + tables)
-    if args.results_md:
+    if args.results_md:  # the generated part is replaced; hand-written notes are kept
         path = ROOT / "benchmarks" / "RESULTS.md"
-        path.write_text("# Benchmark results\n\n" + header(info) + tables)
+        notes = path.read_text().partition(NOTES_MARKER)[2] if path.exists() else ""
+        path.write_text("# Benchmark results\n\n" + header(info) + tables + "\n" + NOTES_MARKER + (notes or "\n"))
     print(header(info) + tables)
 
 
