@@ -40,6 +40,7 @@ from bayesmodels.kernels import (
     yoshida,
 )
 from bayesmodels.kernels._integrators import as_integrator
+from bayesmodels.kernels._nuts import _Checkpoints, _push, _turns_inside
 from bayesmodels.kernels._termination import no_u_turn, no_u_turn_across_halves
 
 INTEGRATORS = {"velocity_verlet": velocity_verlet, "mclachlan": mclachlan, "yoshida": yoshida}
@@ -289,6 +290,71 @@ def test_seam_checks_catch_u_turns_that_the_whole_span_misses():
     assert not bool(_halves(5.0, -3.0, 1.0, 1.0))
     # and a plain turn of the whole span
     assert not bool(_halves(1.0, 1.0, -1.0, -2.0))
+
+
+_STACK_POINTS = 64  # one sub-tree of depth 6: indices below 2**6 have popcount <= 6
+
+
+@jax.jit
+def _stack_turning(momenta, previous_momentum, inverse_mass_matrix):
+    """Per point of a sub-tree built from ``momenta``: does NUTS's checkpoint stack find a
+    U-turn in a balanced sub-tree that the point completes?"""
+    zeros = jnp.zeros((7,) + momenta.shape[1:], momenta.dtype)
+
+    def add_point(carry, momentum):
+        stack, index, momentum_sum, previous = carry
+        point_velocity = velocity(inverse_mass_matrix, momentum)
+        row = _Checkpoints(momentum, point_velocity, momentum_sum, previous, velocity(inverse_mass_matrix, previous))
+        stack = _push(stack, index, row)
+        momentum_sum = momentum_sum + momentum
+        turning = _turns_inside(stack, index, momentum_sum, point_velocity)
+        return (stack, index + 1, momentum_sum, momentum), turning
+
+    start = (_Checkpoints(*[zeros] * 5), jnp.int32(0), jnp.zeros_like(previous_momentum), previous_momentum)
+    return lax.scan(add_point, start, momenta)[1]
+
+
+def _recursive_turning_levels(momenta, previous_momentum, inverse_mass_matrix):
+    """Per point ``c``: the levels ``k`` of the balanced sub-trees ``[c + 1 - 2**k, c]`` it
+    completes that turn, each checked from its two halves directly, as Stan's recursion does."""
+    momenta = np.concatenate([np.asarray(previous_momentum)[None], momenta])  # row i + 1 is point i
+    velocities = momenta * inverse_mass_matrix
+    levels = []
+    for c in range(len(momenta) - 1):
+        turning, k = [], 1
+        while (c + 1) % 2**k == 0:
+            left, right = slice(c + 2 - 2**k, c + 2 - 2 ** (k - 1)), slice(c + 2 - 2 ** (k - 1), c + 2)
+            not_turning = no_u_turn_across_halves(
+                left_sum=momenta[left].sum(0),
+                left_first_velocity=velocities[left][0],
+                left_last_momentum=momenta[left][-1],
+                left_last_velocity=velocities[left][-1],
+                right_sum=momenta[right].sum(0),
+                right_first_momentum=momenta[right][0],
+                right_first_velocity=velocities[right][0],
+                right_last_velocity=velocities[right][-1],
+            )
+            if not bool(not_turning):
+                turning.append(k)
+            k += 1
+        levels.append(turning)
+    return levels
+
+
+def test_checkpoint_stack_checks_every_balanced_sub_tree_like_the_recursion():
+    # momenta circling at different rates, with noise: U-turns at every level from 1 to 6
+    inverse_mass_matrix = np.array([1.0, 0.5, 2.0], np.float32)
+    rng = np.random.default_rng(3)
+    lowest_turning_levels = set()
+    for rate in (0.02, 0.06, 0.1, 0.3, 1.0, 2.5):  # 0.02: no U-turn within 64 points
+        angles = rate * np.arange(-1, _STACK_POINTS)
+        circle = np.stack([np.cos(angles), np.sin(angles), np.zeros_like(angles)], axis=-1)
+        momenta = (circle + 0.2 * rng.standard_normal(circle.shape)).astype(np.float32)
+        expected = _recursive_turning_levels(momenta[1:], momenta[0], inverse_mass_matrix)
+        got = _stack_turning(jnp.asarray(momenta[1:]), jnp.asarray(momenta[0]), jnp.asarray(inverse_mass_matrix))
+        np.testing.assert_array_equal(np.asarray(got), [bool(levels) for levels in expected], err_msg=f"rate {rate}")
+        lowest_turning_levels |= {min(levels) for levels in expected if levels}
+    assert lowest_turning_levels == set(range(1, 7))  # the stack's deep rows were all used
 
 
 # ------------------------------------------------------------------ HMC and NUTS kernels

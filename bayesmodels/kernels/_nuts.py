@@ -9,6 +9,25 @@ A point whose energy error :math:`H - H_0` exceeds ``max_energy_error`` (or is N
 divergence. A sub-tree with a U-turn or a divergence inside is thrown away and the
 trajectory stops; otherwise it is merged and the merged trajectory is checked.
 
+The checks inside a sub-tree need, for each open balanced sub-tree, a few vectors about its
+first point; they live on a stack of ``max_tree_depth`` rows (NumPyro's iterative NUTS).
+Number the sub-tree's points :math:`n = 0, 1, 2, \dots` in build order; point :math:`n`
+writes its row to slot :math:`\operatorname{popcount}(n)`. Point :math:`c` closes the
+balanced sub-trees of :math:`2^k` points for :math:`k = 1, \dots, t`, where :math:`t` is
+the number of trailing one-bits of :math:`c`. The one of level :math:`k` starts at
+:math:`s_k = c + 1 - 2^k`, its right half at :math:`s_{k-1}` (:math:`s_0 = c`), and since
+the low :math:`k` bits of :math:`s_k` are zero,
+
+.. math::
+
+    \operatorname{popcount}(s_k) = \operatorname{popcount}(c) - k, \qquad
+    \operatorname{popcount}(s_k + r) > \operatorname{popcount}(s_k) \quad (0 < r < 2^k),
+
+so both rows are still on the stack when :math:`c` is built: every point since
+:math:`s_k` wrote to a higher slot. One row is written per point and only the :math:`t`
+closing levels are checked (one on average), stopping at the first U-turn; slot 0 keeps
+the sub-tree's first point for the check after the merge.
+
 The draw is multinomial over the trajectory's points with weights
 :math:`w_i = e^{-H_i}`: within a sub-tree by progressive sampling (point :math:`i` replaces
 the sub-tree's choice with probability :math:`w_i / \sum_{j \le i} w_j`), and at each
@@ -60,9 +79,10 @@ class _Trajectory(NamedTuple):
 
 
 class _Checkpoints(NamedTuple):
-    """Per tree level k, about the first point of the currently open level-k sub-tree:
-    its momentum and velocity, the momentum summed before it, and the point built just
-    before it. Shape ``[levels, dim]`` each."""
+    """About a point of the sub-tree: its momentum and velocity, the momentum summed
+    before it, and the point built just before it. One point as ``[dim]`` arrays, or the
+    stack as ``[max_tree_depth, dim]``: row ``j`` holds the last point ``n`` built with
+    ``popcount(n) == j``."""
 
     momentum: jax.Array
     velocity: jax.Array
@@ -94,9 +114,52 @@ class _Doubling(NamedTuple):
     stop: jax.Array
 
 
-def _lower_level(array):
-    """Row k holds row k-1 (row 0 repeats itself; level 0 is never checked)."""
-    return jnp.concatenate([array[:1], array[:-1]])
+def _push(stack: _Checkpoints, index, point: _Checkpoints) -> _Checkpoints:
+    """The stack with point ``index``'s row written to slot ``popcount(index)``.
+
+    A sub-tree below the maximum depth has ``index < 2**(max_tree_depth - 1)``, so the slot
+    is at most ``max_tree_depth - 1``: in range.
+    """
+    slot = lax.population_count(index)
+    return jax.tree.map(lambda rows, row: lax.dynamic_update_index_in_dim(rows, row, slot, 0), stack, point)
+
+
+def _row(stack: _Checkpoints, slot) -> _Checkpoints:
+    """Row ``slot`` of the stack."""
+    return jax.tree.map(lambda rows: lax.dynamic_index_in_dim(rows, slot, 0, keepdims=False), stack)
+
+
+def _turns_inside(stack: _Checkpoints, index, momentum_sum, last_velocity):
+    """Whether a balanced sub-tree that point ``index`` (already pushed) completes has a U-turn.
+
+    Point ``c = index`` closes levels ``k = 1 .. t``, ``t`` its trailing one-bits (``c ^
+    (c + 1)`` has ``t + 1`` bits set). Level ``k`` spans rows ``popcount(c) - k`` (its first
+    point) and ``popcount(c) - k + 1`` (its right half's first point) to ``c``; levels are
+    checked upwards until the first U-turn.
+    """
+    top = lax.population_count(index)
+    closing = lax.population_count(index ^ (index + 1)) - 1
+
+    def unchecked(carry):
+        level, turning = carry
+        return (level <= closing) & ~turning
+
+    def check(carry):
+        level, _ = carry
+        left, right = _row(stack, top - level), _row(stack, top - level + 1)
+        not_turning = no_u_turn_across_halves(
+            left_sum=right.sum_before - left.sum_before,
+            left_first_velocity=left.velocity,
+            left_last_momentum=right.previous_momentum,
+            left_last_velocity=right.previous_velocity,
+            right_sum=momentum_sum - right.sum_before,
+            right_first_momentum=right.momentum,
+            right_first_velocity=right.velocity,
+            right_last_velocity=last_velocity,
+        )
+        return level + 1, ~not_turning
+
+    return lax.while_loop(unchecked, check, (jnp.int32(1), jnp.bool_(False)))[1]
 
 
 class NUTSKernel(AbstractKernel):
@@ -187,9 +250,9 @@ class NUTSKernel(AbstractKernel):
         """The U-turn test of old trajectory + new sub-tree, seams included, in time order."""
         old_left_velocity = velocity(inverse_mass_matrix, old.left.momentum)
         old_right_velocity = velocity(inverse_mass_matrix, old.right.momentum)
-        # the sub-tree's first-built point is its time-first point when built forwards
-        built_first_momentum = subtree.checkpoints.momentum[depth]
-        built_first_velocity = subtree.checkpoints.velocity[depth]
+        # the sub-tree's first-built point (slot 0) is its time-first point when built forwards
+        built_first_momentum = subtree.checkpoints.momentum[0]
+        built_first_velocity = subtree.checkpoints.velocity[0]
         built_last_momentum, built_last_velocity = subtree.end.momentum, subtree.end_velocity
 
         def choose(if_forward, if_backward):
@@ -227,7 +290,6 @@ class NUTSKernel(AbstractKernel):
             turning=jnp.bool_(False),
         )
         size = jnp.left_shift(jnp.int32(1), depth)
-        level_sizes = jnp.left_shift(jnp.int32(1), jnp.arange(levels, dtype=jnp.int32))
 
         def keep_building(subtree):
             return (subtree.num_points < size) & ~subtree.diverging & ~subtree.turning
@@ -235,36 +297,14 @@ class NUTSKernel(AbstractKernel):
         def add_point(subtree: _Subtree) -> _Subtree:
             index = subtree.num_points
             point = integrate_step(self.integrator, self.log_density_fn, subtree.end, step_size, inverse_mass_matrix)
-            energy = -point.log_density + kinetic_energy(inverse_mass_matrix, point.momentum)
+            point_velocity = velocity(inverse_mass_matrix, point.momentum)
+            energy = -point.log_density + 0.5 * jnp.dot(point.momentum, point_velocity)
             energy_error = jnp.where(jnp.isnan(energy), jnp.inf, energy - initial_energy)
             log_weight = jnp.logaddexp(subtree.log_weight, -energy_error)
             take = jax.random.uniform(jax.random.fold_in(key, index)) < jnp.exp(-energy_error - log_weight)
-            point_velocity = velocity(inverse_mass_matrix, point.momentum)
             momentum_sum = subtree.momentum_sum + point.momentum
-
-            # this point opens a sub-tree at every level k with index % 2**k == 0
-            opens = (index % level_sizes == 0)[:, None]
-            old = subtree.checkpoints
-            checkpoints = _Checkpoints(
-                momentum=jnp.where(opens, point.momentum, old.momentum),
-                velocity=jnp.where(opens, point_velocity, old.velocity),
-                sum_before=jnp.where(opens, subtree.momentum_sum, old.sum_before),
-                previous_momentum=jnp.where(opens, subtree.end.momentum, old.previous_momentum),
-                previous_velocity=jnp.where(opens, subtree.end_velocity, old.previous_velocity),
-            )
-            # ... and closes one at every level k >= 1 with (index + 1) % 2**k == 0
-            closes = ((index + 1) % level_sizes == 0) & (jnp.arange(levels) >= 1)
-            half = jax.tree.map(_lower_level, checkpoints)  # row k: the right half's first point
-            not_turning = no_u_turn_across_halves(
-                left_sum=half.sum_before - checkpoints.sum_before,
-                left_first_velocity=checkpoints.velocity,
-                left_last_momentum=half.previous_momentum,
-                left_last_velocity=half.previous_velocity,
-                right_sum=momentum_sum - half.sum_before,
-                right_first_momentum=half.momentum,
-                right_first_velocity=half.velocity,
-                right_last_velocity=point_velocity,
-            )
+            row = _Checkpoints(point.momentum, point_velocity, subtree.momentum_sum, subtree.end.momentum, subtree.end_velocity)
+            checkpoints = _push(subtree.checkpoints, index, row)
             return _Subtree(
                 end=point,
                 end_velocity=point_velocity,
@@ -276,7 +316,7 @@ class NUTSKernel(AbstractKernel):
                 proposal_energy=jnp.where(take, energy, subtree.proposal_energy),
                 sum_acceptance=subtree.sum_acceptance + jnp.minimum(1.0, jnp.exp(-energy_error)),
                 diverging=energy_error > self.max_energy_error,
-                turning=jnp.any(closes & ~not_turning),
+                turning=_turns_inside(checkpoints, index, momentum_sum, point_velocity),
             )
 
         return lax.while_loop(keep_building, add_point, subtree)
