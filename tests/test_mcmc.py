@@ -39,10 +39,11 @@ ROOT = Path(__file__).resolve().parents[1]
 KEY = jax.random.PRNGKey(0)
 CHAINS, WARMUP, DRAWS = 2, 100, 50
 
-# initialize_model runs the model eagerly twice per chain: one trace that lays out the
-# latent sites, then one init-strategy proposal (the first proposal of `regression` is
-# always finite). Nothing else calls the model unless something is (re)traced.
-EAGER_CALLS_PER_CHAIN = 2
+# starting the chains runs the model eagerly once to lay out the latent sites, then once
+# per chain for its init-strategy proposal (the first proposal of `regression` is always
+# finite). Nothing else calls the model unless something is (re)traced.
+def eager_calls(chains: int) -> int:
+    return 1 + chains
 CALLS = {"regression": 0}
 
 
@@ -315,7 +316,7 @@ import jax, numpy as np
 from tests.test_mcmc import _short_run
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
-    mcmc = _short_run("parallel")
+    mcmc = _short_run("auto")
 print(json.dumps({
     "devices": jax.local_device_count(),
     "chain_method": mcmc.to_result().attrs["chain_method"],
@@ -325,9 +326,9 @@ print(json.dumps({
 
 
 @pytest.mark.slow
-def test_parallel_chains_on_two_host_devices(vectorized_short):
+def test_auto_runs_chains_in_parallel_on_two_host_devices(vectorized_short):
     # the device count is fixed when JAX starts, hence a fresh interpreter
-    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=2", JAX_PLATFORMS="cpu")
+    env = dict(os.environ, BAYESMODELS_HOST_DEVICES="2", JAX_PLATFORMS="cpu")
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
     done = subprocess.run(
         [sys.executable, "-c", _PARALLEL_SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
@@ -338,6 +339,24 @@ def test_parallel_chains_on_two_host_devices(vectorized_short):
     assert report["chain_method"] == "parallel"
     for name, value in vectorized_short.get_samples(group_by_chain=True).items():
         np.testing.assert_allclose(np.asarray(report["samples"][name]), value, rtol=1e-4, atol=1e-4)
+
+
+_DEVICES_SCRIPT = """
+import jax, bayesmodels
+print(jax.local_device_count("cpu"), bayesmodels._config.usable_cores())
+"""
+
+
+@pytest.mark.parametrize("setting", [None, "off", "3"])
+def test_import_exposes_a_cpu_device_per_core_and_per_default_chain(setting):
+    env = {k: v for k, v in os.environ.items() if k not in ("BAYESMODELS_HOST_DEVICES", "XLA_FLAGS")}
+    if setting is not None:
+        env["BAYESMODELS_HOST_DEVICES"] = setting
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
+    done = subprocess.run([sys.executable, "-c", _DEVICES_SCRIPT], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    devices, cores = map(int, done.stdout.split())
+    assert devices == {None: max(cores, 4), "off": 1, "3": 3}[setting]
 
 
 def test_same_seed_same_data_same_draws(fitted):
@@ -375,7 +394,7 @@ def _count_calls_and_compiles(run):
 
 
 def test_new_data_of_the_same_shapes_compiles_nothing(fitted):
-    eager = EAGER_CALLS_PER_CHAIN * CHAINS
+    eager = eager_calls(CHAINS)
     # the module's first run traced the sampler, so it called the model more often
     assert fitted.first_run_calls > eager
     mcmc = _mcmc()

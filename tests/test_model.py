@@ -43,9 +43,9 @@ CHAINS, WARMUP, DRAWS = 2, 200, 200
 DRAWS_TOTAL = CHAINS * DRAWS
 SETTINGS = {"num_warmup": WARMUP, "num_samples": DRAWS, "num_chains": CHAINS, "progress_bar": False}
 PRIOR_DRAWS = 300
-# a fit that compiles nothing still runs the model eagerly twice per chain (see
-# EAGER_CALLS_PER_CHAIN in tests/test_mcmc.py)
-EAGER_CALLS_PER_CHAIN = 2
+# a fit that compiles nothing still runs the model eagerly: once to lay out the sites and
+# once per chain to propose its start (see eager_calls in tests/test_mcmc.py)
+EAGER_CALLS = 1 + CHAINS
 FIRST_FIT = {}  # runs of LinReg.define during the module's first (compiling) fit
 
 
@@ -187,10 +187,10 @@ def test_same_seed_same_draws_other_seed_other_draws(fitted):
 def test_equal_models_share_the_compiled_sampler(fitted):
     # a new instance with equal hyper-parameters and data of the same shapes (other
     # values): only the eager runs of define, no new trace
-    assert FIRST_FIT["calls"] > EAGER_CALLS_PER_CHAIN * CHAINS
+    assert FIRST_FIT["calls"] > EAGER_CALLS
     before = CALLS["LinReg"]
     refit = LinReg(prior_scale=1.0).fit(X[::-1].copy(), Y[::-1].copy(), seed=2, **SETTINGS)
-    assert CALLS["LinReg"] - before == EAGER_CALLS_PER_CHAIN * CHAINS
+    assert CALLS["LinReg"] - before == EAGER_CALLS
     assert refit.get_samples()["a"].shape == (DRAWS_TOTAL,)
 
 
@@ -378,7 +378,7 @@ def test_nuts_of_an_instance_in_mcmc_gives_the_draws_of_fit(fitted):
     before = CALLS["LinReg"]
     mcmc = MCMC(NUTS(LinReg()), num_warmup=WARMUP, num_samples=DRAWS, num_chains=CHAINS, progress_bar=False)
     mcmc.run(jax.random.PRNGKey(0), X, Y)
-    assert CALLS["LinReg"] - before == EAGER_CALLS_PER_CHAIN * CHAINS  # fit's compiled sampler
+    assert CALLS["LinReg"] - before == EAGER_CALLS  # fit's compiled sampler
     for name, value in fitted.get_samples().items():
         np.testing.assert_array_equal(np.asarray(mcmc.get_samples()[name]), value)
 

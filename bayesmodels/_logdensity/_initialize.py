@@ -5,6 +5,11 @@ here, before anything is compiled); its latent sites fix the layout of the flat
 unconstrained vector; then the init strategy proposes points until one has a finite log
 density and gradient. If none does, the error lists every site's contribution at the
 last try.
+
+``initialize_chains`` does the same for many chains with one first run: chain
+:math:`c` gets exactly the starting point ``initialize_model`` would give it with key
+:math:`k_c`. (Proposals run eagerly: after the first chain every operation is already
+compiled, which is cheaper than compiling one vectorised proposal program.)
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from ._init_strategies import init_to_uniform, init_to_value
 from ._layout import LatentLayout, site_transform
 from ._log_joint import site_log_prob
 
-__all__ = ["ModelInfo", "ParamInfo", "initialize_model"]
+__all__ = ["ModelInfo", "ParamInfo", "initialize_chains", "initialize_model"]
 
 
 class ParamInfo(NamedTuple):
@@ -93,10 +98,67 @@ def initialize_model(
     model_kwargs = dict(model_kwargs or {})
     if max_tries < 1:
         raise ValueError(f"initialize_model: max_tries must be at least 1, got {max_tries}")
-    first_key, rng_key = jax.random.split(rng_key)
-    # the first run takes its latent values from the strategy (so that improper priors,
-    # which cannot be sampled, work), and checks the data on the way
-    first_trace = trace(substitute(seed(model, rng_seed=first_key), substitute_fn=init_strategy)).get_trace(
+    first_trace, layout = _first_run(rng_key, model, init_strategy, model_args, model_kwargs, method)
+    if init_params is not None:
+        unknown = sorted(set(init_params) - set(layout.names))
+        if unknown:
+            raise ValueError(f"init_params names {unknown}, which are not latent sites; the latent sites are {list(layout.names)}")
+        init_strategy = init_to_value(values=init_params)
+        max_tries = 1 if set(init_params) == set(layout.names) else max_tries
+    bound = ModelDensity(model, layout).bind(*model_args, **model_kwargs)
+    param_info = _find_start(rng_key, bound, model, init_strategy, max_tries)
+    return ModelInfo(param_info, bound, bound.constrain, first_trace)
+
+
+def initialize_chains(
+    rng_keys,
+    model,
+    *,
+    init_strategy=init_to_uniform,
+    model_args=(),
+    model_kwargs=None,
+    max_tries: int = 100,
+    method: str = "a gradient-based sampler",
+) -> tuple[ParamInfo, ModelInfo]:
+    """Starting points for ``len(rng_keys)`` chains (``rng_keys``: ``[chain, 2]``).
+
+    Returns the stacked ``ParamInfo`` (``[chain, dim]`` positions and gradients,
+    ``[chain]`` log densities) and the ``ModelInfo`` of the first chain (its
+    ``log_density_fn``, ``postprocess_fn`` and ``model_trace`` serve every chain).
+    """
+    model_kwargs = dict(model_kwargs or {})
+    if max_tries < 1:
+        raise ValueError(f"initialize_chains: max_tries must be at least 1, got {max_tries}")
+    rng_keys = np.asarray(rng_keys)  # on the host: taking one key compiles nothing
+    first_trace, layout = _first_run(rng_keys[0], model, init_strategy, model_args, model_kwargs, method)
+    bound = ModelDensity(model, layout).bind(*model_args, **model_kwargs)
+    starts = [_find_start(key, bound, model, init_strategy, max_tries) for key in rng_keys]
+    stacked = ParamInfo(*(jnp.asarray(np.stack(parts)) for parts in zip(*starts)))
+    return stacked, ModelInfo(starts[0], bound, bound.constrain, first_trace)
+
+
+def _find_start(rng_key, bound: BoundDensity, model, init_strategy, max_tries: int) -> ParamInfo:
+    """The first of ``max_tries`` proposals with a finite log density and gradient.
+
+    The first proposal uses ``rng_key`` itself, so it repeats the first run (whose values
+    are then a valid start whenever it is finite); later ones fold in the attempt number.
+    """
+    for attempt in range(max_tries):
+        key = rng_key if attempt == 0 else jax.random.fold_in(rng_key, attempt)
+        position = _propose(key, model, bound.args, bound.kwargs, init_strategy, bound.layout)
+        log_density, grad = value_and_grad(bound, position)
+        if np.isfinite(np.asarray(log_density)) and np.all(np.isfinite(np.asarray(grad))):
+            return ParamInfo(position, log_density, grad)
+    raise RuntimeError(_failure_message(bound, position, grad, init_strategy, max_tries))
+
+
+def _first_run(key, model, init_strategy, model_args, model_kwargs, method):
+    """The eager first run and the layout of its latent sites.
+
+    It takes its latent values from the strategy (so that improper priors, which cannot
+    be sampled, work) and checks the data on the way.
+    """
+    first_trace = trace(substitute(seed(model, rng_seed=key), substitute_fn=init_strategy)).get_trace(
         *model_args, **model_kwargs
     )
     layout = LatentLayout.from_trace(first_trace, method=method)
@@ -106,19 +168,7 @@ def initialize_model(
             f"the model has no latent sample sites, so there is nothing to sample (its sample "
             f"sites {observed} are all observed). Use Predictive to simulate from it."
         )
-    if init_params is not None:
-        unknown = sorted(set(init_params) - set(layout.names))
-        if unknown:
-            raise ValueError(f"init_params names {unknown}, which are not latent sites; the latent sites are {list(layout.names)}")
-        init_strategy = init_to_value(values=init_params)
-        max_tries = 1 if set(init_params) == set(layout.names) else max_tries
-    bound = ModelDensity(model, layout).bind(*model_args, **model_kwargs)
-    for key in jax.random.split(rng_key, max_tries):
-        position = _propose(key, model, model_args, model_kwargs, init_strategy, layout)
-        log_density, grad = value_and_grad(bound, position)
-        if bool(jnp.isfinite(log_density)) and bool(jnp.all(jnp.isfinite(grad))):
-            return ModelInfo(ParamInfo(position, log_density, grad), bound, bound.constrain, first_trace)
-    raise RuntimeError(_failure_message(bound, position, grad, init_strategy, max_tries))
+    return first_trace, layout
 
 
 def _propose(key, model, model_args, model_kwargs, init_strategy, layout):

@@ -22,12 +22,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
-from jax.sharding import Mesh, PartitionSpec
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from ..adaptation import WarmupState, WindowAdaptation
 from ..kernels import AbstractKernel, HMCState
 
-__all__ = ["BLOCK", "ChainState", "IterationFlags", "advance", "iteration_flags"]
+__all__ = ["BLOCK", "ChainState", "IterationFlags", "advance", "chain_mesh", "iteration_flags", "shard_chains"]
 
 BLOCK = 100
 """Iterations per compiled call. Fixed, so runs of any length reuse one program."""
@@ -108,6 +108,11 @@ def _block(kernel, adaptation, chain_key, carry: ChainState, flags: IterationFla
 
 
 def _vectorized_block(kernel, adaptation, chain_keys, carry, flags):
+    """``_block`` for each of the stacked chains. A single chain is run without ``vmap``,
+    so its tree building keeps real branches and loops that stop for it alone."""
+    if chain_keys.shape[0] == 1:
+        carry, outputs = _block(kernel, adaptation, chain_keys[0], jax.tree.map(lambda x: x[0], carry), flags)
+        return jax.tree.map(lambda x: x[None], (carry, outputs))
     return jax.vmap(_block, in_axes=(None, None, 0, 0, None))(kernel, adaptation, chain_keys, carry, flags)
 
 
@@ -149,3 +154,12 @@ def advance(kernel, adaptation, chain_keys, carry: ChainState, flags: IterationF
 def chain_mesh(num_devices: int) -> Mesh:
     """A one-axis mesh over the first ``num_devices`` local devices."""
     return Mesh(np.array(jax.local_devices()[:num_devices]), ("chain",))
+
+
+def shard_chains(tree, mesh: Mesh):
+    """``tree``'s arrays split over ``mesh`` along their leading (chain) axis.
+
+    Placing the chains before the first block means every block sees the inputs laid out
+    as the previous block left them, so the block compiles once, not twice.
+    """
+    return jax.device_put(tree, NamedSharding(mesh, PartitionSpec("chain")))

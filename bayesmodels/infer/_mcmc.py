@@ -9,6 +9,7 @@ bar.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from typing import NamedTuple
 
@@ -21,7 +22,7 @@ from tqdm.auto import tqdm
 from .._logdensity._predictive import log_likelihood as pointwise_log_likelihood
 from ..kernels import HMCState
 from ..results import InferenceResult, SamplingWarning, diagnostic_messages
-from ._chains import BLOCK, ChainState, advance, chain_mesh, iteration_flags
+from ._chains import BLOCK, ChainState, advance, chain_mesh, iteration_flags, shard_chains
 from ._dims import site_dims
 
 __all__ = ["MCMC", "MCMCState"]
@@ -59,6 +60,29 @@ def _positive_int(name, value, minimum):
     return int(value)
 
 
+@functools.partial(jax.jit, static_argnums=1)
+def _init_and_chain_keys(rng_key, num_chains: int):
+    """Each chain's key for its starting point and for its iterations (``[chain, 2]``
+    each), from one key or from one key per chain."""
+    chain_keys = rng_key if rng_key.ndim == 2 else jax.random.split(rng_key, num_chains)
+    init_keys, iteration_keys = jnp.swapaxes(jax.vmap(jax.random.split)(chain_keys), 0, 1)
+    return init_keys, iteration_keys
+
+
+@jax.jit
+def _next_keys(chain_keys, iteration):
+    """Fresh per-chain keys for a run that continues at ``iteration``."""
+    return jax.vmap(lambda key: jax.random.fold_in(key, iteration))(chain_keys)
+
+
+@eqx.filter_jit
+def _initial_carry(adaptation, params, positions, log_densities, grads) -> ChainState:
+    """Every chain's state at its starting point, with a fresh warm-up state."""
+    num_chains = positions.shape[0]
+    warmup_state = jax.tree.map(lambda x: jnp.broadcast_to(x, (num_chains,) + x.shape), adaptation.init(params))
+    return ChainState(HMCState(positions, log_densities, grads), warmup_state)
+
+
 @eqx.filter_jit
 def _constrain_draws(postprocess_fn, positions):
     return jax.vmap(postprocess_fn)(positions)
@@ -75,8 +99,10 @@ class MCMC:
         thinning: keep every ``thinning``-th draw.
         chain_method: ``"vectorized"`` (all chains in one ``vmap``), ``"sequential"`` (one
             chain after another, one compiled program), ``"parallel"`` (chains split over
-            devices, e.g. after ``bm.set_host_device_count``), or ``"auto"``: parallel
-            when there are several devices, else vectorized.
+            devices; a device with one chain runs it without ``vmap``), or ``"auto"``:
+            parallel when there are several devices, else vectorized. On a CPU,
+            ``import bayesmodels`` exposes one device per core, at least 4
+            (``BAYESMODELS_HOST_DEVICES`` or ``bm.set_host_device_count`` change that).
         progress_bar: show tqdm bars (warm-up and sampling, divergences so far).
         jit_model_args: accepted for NumPyro compatibility; array arguments are always
             passed to the compiled sampler as arguments, so new data of the same shapes
@@ -114,9 +140,18 @@ class MCMC:
         self.progress_bar = bool(progress_bar)
         self.jit_model_args = bool(jit_model_args)
         self.post_warmup_state = None
-        self.last_state = None
+        self._last = None
         self._run = None
         self._method_used = None
+
+    @property
+    def last_state(self):
+        """The ``MCMCState`` at the end of the last run (``None`` before any): set
+        ``post_warmup_state`` to it to continue sampling."""
+        if self._last is None:
+            return None
+        carry, chain_keys, iteration = self._last
+        return MCMCState(carry, _next_keys(chain_keys, iteration), iteration)
 
     # -- running ---------------------------------------------------------------------------
 
@@ -153,11 +188,11 @@ class MCMC:
         extra_fields = self._check_extra_fields(extra_fields)
         sampler = self.sampler
         continuing = self.post_warmup_state is not None
-        init_keys, chain_keys = jnp.swapaxes(jax.vmap(jax.random.split)(self._chain_keys(_as_key(rng_key))), 0, 1)
+        init_keys, chain_keys = _init_and_chain_keys(self._check_keys(_as_key(rng_key)), self.num_chains)
         if continuing:
             if init_params is not None:
                 raise ValueError("MCMC.run: init_params cannot be given when continuing from post_warmup_state")
-            start = sampler.start(init_keys[:1], args, kwargs, None)
+            start = sampler.start(np.asarray(init_keys)[:1], args, kwargs, None)
             carry, first_index = self.post_warmup_state.chain, self.post_warmup_state.iteration
             if carry.state.position.shape != (self.num_chains, start.positions.shape[1]):
                 raise ValueError(
@@ -166,13 +201,9 @@ class MCMC:
                 )
             num_warmup = 0
         else:
-            start = sampler.start(list(init_keys), args, kwargs, init_params)
+            start = sampler.start(np.asarray(init_keys), args, kwargs, init_params)
             params = sampler.initial_params(start.positions.shape[1], start.positions.dtype)
-            warmup_state = sampler.adaptation().init(params)
-            carry = ChainState(
-                HMCState(start.positions, start.log_densities, start.grads),
-                jax.tree.map(lambda x: jnp.broadcast_to(x, (self.num_chains,) + x.shape), warmup_state),
-            )
+            carry = _initial_carry(sampler.adaptation(), params, start.positions, start.log_densities, start.grads)
             first_index, num_warmup = 0, self.num_warmup
         num_samples = self.num_samples if phase == "sample" else 0
         if num_warmup + num_samples == 0:
@@ -181,18 +212,15 @@ class MCMC:
         adaptation = sampler.adaptation()
         blocks = iteration_flags(adaptation.schedule(num_warmup), first_index, num_warmup, num_samples)
         carry, outputs = self._run_chains(kernel, adaptation, chain_keys, carry, blocks, num_warmup, num_samples)
-        total = num_warmup + num_samples
-        next_keys = jax.vmap(lambda k: jax.random.fold_in(k, first_index + total))(chain_keys)
-        self.last_state = MCMCState(carry, next_keys, first_index + total)
+        self._last = (carry, chain_keys, first_index + num_warmup + num_samples)
         return _Run(self, start, outputs, num_warmup, args, kwargs, extra_fields, phase)
 
-    def _chain_keys(self, rng_key):
+    def _check_keys(self, rng_key):
+        """One key, or one per chain."""
         shape = jnp.shape(rng_key)
-        if len(shape) == 2 and shape[0] == self.num_chains:
-            return rng_key
-        if len(shape) == 2:
+        if len(shape) == 2 and shape[0] != self.num_chains:
             raise ValueError(f"MCMC.run: got {shape[0]} keys for {self.num_chains} chains")
-        return jax.random.split(rng_key, self.num_chains)
+        return rng_key
 
     def _resolved_chain_method(self) -> tuple:
         """(method, number of devices) actually used."""
@@ -221,10 +249,12 @@ class MCMC:
         mesh = chain_mesh(devices) if method == "parallel" else None
         groups = [[c] for c in range(self.num_chains)] if method == "sequential" else [list(range(self.num_chains))]
         finals, collected = [], []
+        if len(groups) == 1:
+            return self._run_group(kernel, adaptation, chain_keys, carry, blocks, num_warmup, num_samples, mesh, "")
         for group in groups:
             index = np.asarray(group)
             group_carry = jax.tree.map(lambda x: x[index], carry)
-            label = f"chain {group[0] + 1}/{self.num_chains} " if method == "sequential" else ""
+            label = f"chain {group[0] + 1}/{self.num_chains} "
             group_carry, outputs = self._run_group(
                 kernel, adaptation, chain_keys[index], group_carry, blocks, num_warmup, num_samples, mesh, label
             )
@@ -238,6 +268,8 @@ class MCMC:
         total = num_warmup + num_samples
         bar = tqdm(total=total, disable=not self.progress_bar, desc=f"{label}warmup" if num_warmup else f"{label}sample")
         pieces, done, divergences = [], 0, 0
+        if mesh is not None:
+            chain_keys, carry = shard_chains((chain_keys, carry), mesh)
         try:
             for flags in blocks:
                 carry, outputs = advance(kernel, adaptation, chain_keys, carry, flags, mesh)

@@ -13,13 +13,14 @@ import copy
 import math
 from typing import Callable, NamedTuple, Optional
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
 from .._logdensity._init_strategies import init_to_uniform
-from .._logdensity._initialize import initialize_model
+from .._logdensity._initialize import initialize_chains, initialize_model
 from ..adaptation import WindowAdaptation
 from ..kernels import HMCKernel, KernelParams, NUTSKernel
 from ..kernels._integrators import as_integrator
@@ -158,7 +159,8 @@ class _HamiltonianSampler:
         return bound
 
     def start(self, keys, model_args, model_kwargs, init_params) -> Start:
-        """Starting points for ``len(keys)`` chains (``init_params`` may be per chain)."""
+        """Starting points for ``len(keys)`` chains (``keys``: ``[chain, 2]``;
+        ``init_params`` may be per chain)."""
         if self.model is None and self.potential_fn is None:
             raise ValueError(
                 f"{self.name} has neither a model nor a potential_fn: write {self.name}(model), "
@@ -166,10 +168,27 @@ class _HamiltonianSampler:
             )
         if self.potential_fn is not None:
             return self._start_from_potential(len(keys), init_params)
+        if init_params is None:
+            param_info, info = initialize_chains(
+                keys,
+                self.model,
+                init_strategy=self.init_strategy,
+                model_args=model_args,
+                model_kwargs=model_kwargs,
+                method=self.name,
+            )
+            return Start(
+                positions=param_info.z,
+                log_densities=param_info.log_density,
+                grads=param_info.z_grad,
+                log_density_fn=info.log_density_fn,
+                postprocess_fn=info.postprocess_fn,
+                model_trace=info.model_trace,
+            )
+        # starting values given (perhaps per chain): chain by chain
         num_chains = len(keys)
         infos = []
         for chain, key in enumerate(keys):
-            chain_values = None if init_params is None else _chain_values(init_params, chain, num_chains)
             infos.append(
                 initialize_model(
                     key,
@@ -177,7 +196,7 @@ class _HamiltonianSampler:
                     init_strategy=self.init_strategy,
                     model_args=model_args,
                     model_kwargs=model_kwargs,
-                    init_params=chain_values,
+                    init_params=_chain_values(init_params, chain, num_chains),
                     method=self.name,
                 )
             )
@@ -209,8 +228,8 @@ class _HamiltonianSampler:
             (self.potential_fn, layout), _PotentialDensity(self.potential_fn, unravel)
         )
         unravel = log_density_fn.unravel
-        values_and_grads = [jax.value_and_grad(log_density_fn)(p) for p in positions]
-        for chain, (value, grad) in enumerate(values_and_grads):
+        log_densities, grads = _values_and_grads(log_density_fn, positions)
+        for chain, (value, grad) in enumerate(zip(np.asarray(log_densities), np.asarray(grads))):
             if not (np.isfinite(value) and np.all(np.isfinite(grad))):
                 raise RuntimeError(
                     f"chain {chain}: potential_fn at init_params is {-float(value)} with "
@@ -220,12 +239,18 @@ class _HamiltonianSampler:
         postprocess = log_density_fn.constrain
         return Start(
             positions=positions,
-            log_densities=jnp.stack([v for v, _ in values_and_grads]),
-            grads=jnp.stack([g for _, g in values_and_grads]),
+            log_densities=log_densities,
+            grads=grads,
             log_density_fn=log_density_fn,
             postprocess_fn=postprocess,
             model_trace=None,
         )
+
+
+@eqx.filter_jit
+def _values_and_grads(log_density_fn, positions):
+    """Log density and gradient at each row of ``positions``."""
+    return jax.vmap(jax.value_and_grad(log_density_fn))(positions)
 
 
 def _chain_values(init_params: dict, chain: int, num_chains: int) -> dict:
