@@ -6,6 +6,7 @@
 from . import _config
 
 _config._default_compilation_cache()  # before anything compiles (see set_compilation_cache)
+_config._default_host_devices()  # before JAX starts its CPU backend
 
 from . import diagnostics, distributions, handlers, infer, primitives  # noqa: E402
 from ._config import enable_x64, set_compilation_cache, set_host_device_count  # noqa: E402

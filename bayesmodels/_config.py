@@ -10,6 +10,8 @@ import jax
 from jax.experimental.compilation_cache import compilation_cache
 
 CACHE_ENV = "BAYESMODELS_COMPILATION_CACHE"
+HOST_DEVICES_ENV = "BAYESMODELS_HOST_DEVICES"
+DEFAULT_HOST_DEVICES = 4
 _OFF = ("0", "off", "false", "no")
 
 
@@ -34,13 +36,48 @@ def set_host_device_count(n: int) -> None:
         raise ValueError(f"set_host_device_count: n must be a positive integer, got {n!r}")
     flags = [f for f in os.environ.get("XLA_FLAGS", "").split() if not f.startswith("--xla_force_host_platform_device_count")]
     os.environ["XLA_FLAGS"] = " ".join(flags + [f"--xla_force_host_platform_device_count={n}"])
-    if _backend_started() and jax.local_device_count("cpu") != n:
+    if not _backend_started():
+        jax.config.update("jax_num_cpu_devices", n)  # overrides the count set at import
+    elif jax.local_device_count("cpu") != n:
         warnings.warn(
             f"set_host_device_count({n}) was called after JAX started its CPU backend "
             f"({jax.local_device_count('cpu')} device(s)); call it before any JAX computation",
             RuntimeWarning,
             stacklevel=2,
         )
+
+
+def usable_cores() -> int:
+    """The CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _default_host_devices() -> None:
+    """What ``import bayesmodels`` does about CPU devices: one per usable core, and at
+    least ``DEFAULT_HOST_DEVICES`` (the default number of chains), so that
+    ``chain_method="auto"`` runs each chain on a device of its own. A chain alone on a
+    device stops its trajectories when they turn, where chains ``vmap``-ed together all
+    run as long as the longest; on 2 cores, 4 chains on 4 devices sample about twice as
+    fast as 4 chains vectorized.
+
+    Left alone when ``BAYESMODELS_HOST_DEVICES`` is ``off`` (or a number, used instead),
+    when ``XLA_FLAGS`` or ``jax_num_cpu_devices`` already set the count, or when JAX's
+    backends have started (the count can no longer change). Only the CPU platform is
+    affected: on a GPU the chains go where they went before.
+    """
+    setting = os.environ.get(HOST_DEVICES_ENV, "").strip().lower()
+    if setting in _OFF or _backend_started():
+        return
+    if "xla_force_host_platform_device_count" in os.environ.get("XLA_FLAGS", ""):
+        return
+    if jax.config.jax_num_cpu_devices != -1:
+        return
+    count = int(setting) if setting.isdigit() else max(usable_cores(), DEFAULT_HOST_DEVICES)
+    if count > 1:
+        jax.config.update("jax_num_cpu_devices", count)
 
 
 def _backend_started() -> bool:

@@ -57,6 +57,11 @@ def worker_env(setting: Setting, cache_dir: str | None) -> dict:
     if setting.host_devices > 1:
         flags.append(f"--xla_force_host_platform_device_count={setting.host_devices}")
     env["XLA_FLAGS"] = " ".join(flags)
+    if setting.library != "bayesmodels":
+        # the model modules import bayesmodels too; keep JAX's own device count for peers
+        env["BAYESMODELS_HOST_DEVICES"] = "off"
+    else:
+        env.pop("BAYESMODELS_HOST_DEVICES", None)  # its default: a device per core, at least 4
     env.pop("JAX_COMPILATION_CACHE_DIR", None)
     env["BAYESMODELS_COMPILATION_CACHE"] = cache_dir or "off"
     return env
