@@ -37,9 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import arviz as az
 import numpy as np
-import xarray as xr
 
 __all__ = [
     "effective_sample_size",
@@ -61,11 +59,15 @@ def _as_chains(x, caller: str) -> np.ndarray:
     return x.astype(np.int8) if x.dtype == np.bool_ else x
 
 
-def _per_scalar(function, x: np.ndarray, **kwargs) -> np.ndarray:
-    """Apply an ArviZ diagnostic to ``x [chain, draw, *shape]``; an array of ``shape``."""
+def _per_scalar(diagnostic: str, x: np.ndarray, **kwargs) -> np.ndarray:
+    """ArviZ's ``az.<diagnostic>`` (``"ess"``, ``"rhat"``) of each scalar of ``x [chain,
+    draw, *shape]``; an array of ``shape``."""
+    import arviz as az  # imported on first use, as it takes a second or more to load
+    import xarray as xr
+
     dims = ("chain", "draw") + tuple(f"x_dim_{i}" for i in range(x.ndim - 2))
     with np.errstate(invalid="ignore", divide="ignore"):  # constant draws give NaN, silently
-        result = function(xr.Dataset({"x": (dims, x)}), **kwargs)
+        result = getattr(az, diagnostic)(xr.Dataset({"x": (dims, x)}), **kwargs)
     return np.asarray(result["x"].values)
 
 
@@ -81,7 +83,7 @@ def effective_sample_size(x, method: str = "bulk", **kwargs) -> np.ndarray:
     Returns:
         an array of shape ``shape``.
     """
-    return _per_scalar(az.ess, _as_chains(x, "effective_sample_size"), method=method, **kwargs)
+    return _per_scalar("ess", _as_chains(x, "effective_sample_size"), method=method, **kwargs)
 
 
 def split_gelman_rubin(x) -> np.ndarray:
@@ -93,7 +95,7 @@ def split_gelman_rubin(x) -> np.ndarray:
     Returns:
         an array of shape ``shape``; NaN where there is a single chain.
     """
-    return _per_scalar(az.rhat, _as_chains(x, "split_gelman_rubin"), method="rank")
+    return _per_scalar("rhat", _as_chains(x, "split_gelman_rubin"), method="rank")
 
 
 def gelman_rubin(x) -> np.ndarray:
@@ -111,7 +113,7 @@ def gelman_rubin(x) -> np.ndarray:
     x = _as_chains(x, "gelman_rubin")
     if x.shape[0] < 2:
         raise ValueError(f"gelman_rubin needs at least 2 chains, but got shape {x.shape}")
-    return _per_scalar(az.rhat, x, method="identity")
+    return _per_scalar("rhat", x, method="identity")
 
 
 def hpdi(x, prob: float = 0.9, axis: int = 0) -> np.ndarray:

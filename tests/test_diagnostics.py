@@ -1,11 +1,17 @@
-"""bayesmodels.diagnostics: NumPyro's names and layout, ArviZ's numbers."""
+"""bayesmodels.diagnostics: NumPyro's names and layout, ArviZ's numbers; and the
+vectorised r-hat and bulk ESS of the post-sampling checks, against ArviZ's."""
+
+import warnings
 
 import arviz as az
 import numpy as np
 import pytest
-from scipy import stats
+from scipy import special, stats
+from scipy.fftpack import next_fast_len
 
 from bayesmodels import diagnostics
+from bayesmodels.results import _convergence
+from bayesmodels.results._convergence import _next_fast_len, _normal_quantile, site_convergence
 
 RNG = np.random.default_rng(20240604)
 CHAINS, DRAWS = 4, 500
@@ -106,3 +112,134 @@ def test_print_summary_prints_one_row_per_scalar(capsys):
     last = lines[-1].split()
     assert last[6] == f"{az.ess(MATRIX[:, :, 1, 2]):.2f}"
     assert last[7] == f"{az.rhat(MATRIX[:, :, 1, 2]):.2f}"
+
+
+# ------------------------------------------------- r-hat and bulk ESS without ArviZ's loop
+def _arviz_per_scalar(draws):
+    """az.rhat(method="rank") and az.ess(method="bulk") of each scalar, one call each."""
+    flat = draws.reshape(draws.shape[0], draws.shape[1], -1)
+    with np.errstate(invalid="ignore", divide="ignore"):  # constant draws: NaN
+        r_hat = [az.rhat(flat[:, :, i], method="rank") for i in range(flat.shape[2])]
+        ess = [az.ess(flat[:, :, i], method="bulk") for i in range(flat.shape[2])]
+    return np.reshape(r_hat, draws.shape[2:]), np.reshape(ess, draws.shape[2:])
+
+
+def _arviz_summary(draws):
+    """The r_hat and ess_bulk columns of az.summary, one row per scalar (in C order)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        table = az.summary(draws, kind="diagnostics", round_to="none")
+    return table["r_hat"].to_numpy().reshape(draws.shape[2:]), table["ess_bulk"].to_numpy().reshape(draws.shape[2:])
+
+
+def _ar1(rho, shape, rng):
+    """Stationary N(0, 1) AR(1) chains along axis 1: autocorrelated draws."""
+    x = np.empty(shape)
+    x[:, 0] = rng.normal(size=(shape[0],) + shape[2:])
+    for t in range(1, shape[1]):
+        x[:, t] = rho * x[:, t - 1] + np.sqrt(1 - rho**2) * rng.normal(size=(shape[0],) + shape[2:])
+    return x
+
+
+def _convergence_cases():
+    rng = np.random.default_rng(11)
+    constant = rng.normal(size=(4, 200, 3))
+    constant[:, :, 1] = 2.5
+    stuck = rng.normal(size=(4, 200, 3))
+    stuck[2, :, 0] = 0.7  # one chain never moves
+    with_nan = rng.normal(size=(4, 200, 3))
+    with_nan[1, 5, 2] = np.nan
+    with_inf = rng.normal(size=(4, 200, 2))
+    with_inf[1, 5, 1], with_inf[0, 7, 1] = np.inf, -np.inf
+    # +-1 with as many of each: the folded draws |x - 0| are constant, so the folded
+    # r-hat is NaN and ArviZ's max(bulk, folded) returns the bulk one
+    balanced = np.repeat([[-1.0, 1.0]], 4, axis=0).repeat(50, axis=1)
+    balanced = rng.permuted(balanced, axis=1)[:, :, None]
+    return {
+        "normal 4x500x(2,3)": rng.normal(size=(4, 500, 2, 3)),
+        "normal 3x101x4 (odd draws)": rng.normal(size=(3, 101, 4)),
+        "normal 2x7x5 (few, odd draws)": rng.normal(size=(2, 7, 5)),
+        "one chain": rng.normal(size=(1, 300, 3)),
+        "4 draws": rng.normal(size=(4, 4, 3)),
+        "3 draws (too few: NaN)": rng.normal(size=(2, 3, 2)),
+        "AR(1) 0.9": _ar1(0.9, (4, 400, 4), rng),
+        "AR(1) 0.99, short": _ar1(0.99, (4, 150, 4), rng),
+        "AR(1) -0.7 (antithetic)": _ar1(-0.7, (4, 300, 4), rng),
+        "one chain shifted": rng.normal(size=(4, 300, 3)) + np.array([0.0, 0.0, 0.0, 3.0])[:, None, None],
+        "rounded (ties)": np.round(rng.normal(size=(4, 200, 5)), 1),
+        "integers": rng.integers(0, 3, size=(4, 200, 3)),
+        "float32, odd draws": rng.normal(size=(4, 201, 3)).astype(np.float32),
+        "balanced +-1": balanced,
+        "constant scalar": constant,
+        "stuck chain": stuck,
+        "NaN draw": with_nan,
+        "infinite draws": with_inf,
+    }
+
+
+CONVERGENCE_CASES = _convergence_cases()
+
+
+@pytest.mark.parametrize("case", list(CONVERGENCE_CASES))
+def test_vectorised_r_hat_and_bulk_ess_are_arviz_numbers(case):
+    draws = CONVERGENCE_CASES[case]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # constant, NaN or too few draws: NaN, silently
+        found = site_convergence(draws)
+        found_split = site_convergence(draws, fold_median="split")
+    assert found["r_hat"].shape == found["ess_bulk"].shape == draws.shape[2:]
+    r_hat, ess = _arviz_summary(draws)
+    np.testing.assert_allclose(found["r_hat"], r_hat, rtol=1e-10)  # NaN where ArviZ has NaN
+    np.testing.assert_allclose(found["ess_bulk"], ess, rtol=1e-10)
+    r_hat, ess = _arviz_per_scalar(draws)
+    np.testing.assert_allclose(found_split["r_hat"], r_hat, rtol=1e-10)
+    np.testing.assert_allclose(found_split["ess_bulk"], ess, rtol=1e-10)
+
+
+def test_az_summary_and_az_rhat_fold_around_different_medians_for_odd_draws():
+    odd = CONVERGENCE_CASES["normal 3x101x4 (odd draws)"]
+    # r-hat is the larger of the bulk and the folded one: where the folded one wins, they differ
+    assert np.any(site_convergence(odd)["r_hat"] != site_convergence(odd, fold_median="split")["r_hat"])
+    even = CONVERGENCE_CASES["normal 4x500x(2,3)"]
+    np.testing.assert_array_equal(site_convergence(even)["r_hat"], site_convergence(even, fold_median="split")["r_hat"])
+    with pytest.raises(ValueError, match='fold_median must be "draws" or "split", but got \'chains\''):
+        site_convergence(even, fold_median="chains")
+
+
+def test_vectorised_diagnostics_keep_arviz_conventions():
+    cases = CONVERGENCE_CASES
+    one_chain = site_convergence(cases["one chain"])
+    assert np.all(np.isnan(one_chain["r_hat"])) and np.all(np.isfinite(one_chain["ess_bulk"]))
+    constant = site_convergence(cases["constant scalar"])
+    assert np.isnan(constant["r_hat"][1]) and constant["ess_bulk"][1] == 4 * 200  # all draws
+    with_nan = site_convergence(cases["NaN draw"])
+    assert np.isnan(with_nan["r_hat"][2]) and np.isnan(with_nan["ess_bulk"][2])
+    assert np.all(np.isfinite(with_nan["r_hat"][:2]))
+    assert np.isfinite(site_convergence(cases["balanced +-1"])["r_hat"][0])
+    too_few = site_convergence(cases["3 draws (too few: NaN)"])
+    assert np.all(np.isnan(too_few["r_hat"])) and np.all(np.isnan(too_few["ess_bulk"]))
+    assert site_convergence(np.zeros((4, 100, 0)))["r_hat"].shape == (0,)
+
+
+def test_big_sites_in_blocks_of_scalars_give_the_same_numbers(monkeypatch):
+    draws = np.random.default_rng(3).normal(size=(4, 100, 7))
+    draws[0, 0, 3] = np.nan
+    whole = site_convergence(draws)
+    monkeypatch.setattr(_convergence, "_BLOCK", 2 * 4 * 100)  # two scalars at a time
+    blocks = site_convergence(draws)
+    np.testing.assert_array_equal(blocks["r_hat"], whole["r_hat"])
+    np.testing.assert_array_equal(blocks["ess_bulk"], whole["ess_bulk"])
+    assert np.isnan(blocks["r_hat"][3]) and np.sum(np.isnan(blocks["r_hat"])) == 1
+
+
+def test_vectorised_diagnostics_of_booleans_are_those_of_zeros_and_ones():
+    flags = np.random.default_rng(0).random((4, 100, 2)) < 0.3
+    found = site_convergence(flags)
+    r_hat, ess = _arviz_per_scalar(flags.astype(np.int8))
+    np.testing.assert_allclose(found["r_hat"], r_hat, rtol=1e-10)
+    np.testing.assert_allclose(found["ess_bulk"], ess, rtol=1e-10)
+
+
+def test_normal_quantile_and_fft_length_are_scipys():
+    p = np.concatenate([np.logspace(-300, -1, 500), np.linspace(0.01, 0.99, 999), 1 - np.logspace(-16, -1, 200)])
+    np.testing.assert_allclose(_normal_quantile(p), special.ndtri(p), rtol=1e-14, atol=1e-300)
+    assert [_next_fast_len(n) for n in range(1, 3000)] == [next_fast_len(n) for n in range(1, 3000)]

@@ -384,3 +384,24 @@ def test_a_prior_only_result():
     assert (result.num_chains, result.num_draws) == (0, 0)
     assert set(result.to_arviz().groups()) == {"prior", "prior_predictive"}
     assert result.summary().empty and diagnostic_messages(result) == []
+
+
+def test_convergence_is_arviz_r_hat_and_bulk_ess_of_each_site():
+    result = InferenceResult(_draws(seed=8))  # 500 draws: az.summary's r-hat is az.rhat's
+    found = result.convergence
+    assert list(found) == ["mu", "theta", "L"]
+    for name, draws in result.posterior.items():
+        assert set(found[name]) == {"r_hat", "ess_bulk"}
+        assert found[name]["r_hat"].shape == found[name]["ess_bulk"].shape == draws.shape[2:]
+        arviz = result.site_diagnostics(name)
+        np.testing.assert_allclose(found[name]["r_hat"], arviz["r_hat"], rtol=1e-10)
+        np.testing.assert_allclose(found[name]["ess_bulk"], arviz["ess_bulk"], rtol=1e-10)
+    with pytest.raises(ValueError, match="read-only"):
+        found["mu"]["r_hat"][...] = 1.0
+    assert InferenceResult({}, prior={"mu": np.zeros((1, 10))}).convergence == {}
+
+
+def test_checks_need_no_arviz_summary():
+    result = InferenceResult(_draws(seed=9))
+    assert diagnostic_messages(result) == []
+    assert "_diagnostics" not in vars(result)  # az.summary's table was never built

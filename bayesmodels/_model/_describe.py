@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from .._effects._checks import family_name
+
+if TYPE_CHECKING:  # pandas is imported where first used: it is slow to load
+    import pandas as pd
 
 __all__ = ["site_table"]
 
@@ -27,6 +31,8 @@ def site_table(model_trace) -> pd.DataFrame:
     family, under batch wrappers), ``shape`` (of the value), ``plates`` (outermost
     first), ``support``.
     """
+    import pandas as pd
+
     rows = {}
     for name, site in model_trace.items():
         if site.type not in ("sample", "deterministic"):

@@ -18,13 +18,15 @@ import json
 import os
 import tempfile
 from importlib import metadata
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
-import xarray as xr
 
 from ..results import InferenceResult
 from ..results._io import load_inference_data, save_inference_data
+
+if TYPE_CHECKING:  # xarray is imported where first used: it is slow to load
+    import xarray as xr
 
 __all__ = ["SavedModel", "load_model", "save_model"]
 
@@ -91,6 +93,8 @@ def _decode(value, arrays: dict):
 
 
 def _dataset(arrays: dict, attrs: dict) -> xr.Dataset:
+    import xarray as xr
+
     variables = {name: ([f"{name}_dim_{i}" for i in range(a.ndim)], a) for name, a in arrays.items()}
     return xr.Dataset(variables, attrs=attrs)
 

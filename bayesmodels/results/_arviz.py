@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import json
 from importlib import metadata
+from typing import TYPE_CHECKING
 
-import arviz as az
 import numpy as np
-import xarray as xr
 
 from ._groups import DRAW_GROUPS, GROUPS, SAMPLE_DIMS, as_coordinate
+
+if TYPE_CHECKING:  # ArviZ and xarray are imported where first used: they are slow to load
+    import arviz as az
+    import xarray as xr
 
 FORMAT_KEY = "bayesmodels_result_format"
 FORMAT_VERSION = 1
@@ -37,6 +40,8 @@ def _library_version() -> str:
 
 def build_dataset(group: str, arrays: dict, dims: dict, coords: dict, attrs=None) -> xr.Dataset:
     """One group as a Dataset; dims without given coords get ``arange(size)``."""
+    import xarray as xr
+
     variables, coordinates = {}, {}
     for name, array in arrays.items():
         names = (SAMPLE_DIMS + dims[name]) if group in DRAW_GROUPS else dims[name]
@@ -48,6 +53,8 @@ def build_dataset(group: str, arrays: dict, dims: dict, coords: dict, attrs=None
 
 def to_inference_data(groups: dict, dims: dict, coords: dict, attrs: dict) -> az.InferenceData:
     """The non-empty groups as an ``arviz.InferenceData``."""
+    import arviz as az
+
     posterior_attrs = {
         "inference_library": "bayesmodels",
         "inference_library_version": _library_version(),
@@ -90,6 +97,8 @@ def from_inference_data(idata: az.InferenceData) -> dict:
     not made by bayesmodels, coordinates that are not ``0, 1, ...`` count as given, and
     its top-level and posterior attrs of type str/int/float/bool become the attrs.
     """
+    import arviz as az
+
     if not isinstance(idata, az.InferenceData):
         raise ValueError(f"expected an arviz.InferenceData, but got {type(idata).__name__}")
     ours = FORMAT_KEY in idata.attrs

@@ -9,8 +9,9 @@ r"""Checks run after sampling, each naming what it found and what to do about it
 - Draws whose tree depth reached ``attrs["max_tree_depth"]``: NUTS cut its trajectories
   short, which costs efficiency (and hints at a badly scaled posterior).
 
-r-hat and ESS come from ``InferenceResult.site_diagnostics``: computed once per result
-and shared with ``summary``.
+r-hat and bulk ESS come from ``InferenceResult.convergence``: ArviZ's numbers, computed
+once per result in numpy, so the checks neither import ArviZ nor pay for its loop over
+scalars (``summary`` computes its own with ArviZ).
 """
 
 from __future__ import annotations
@@ -38,9 +39,9 @@ def _listing(found: list[tuple[str, float]], digits: int) -> str:
 def _worst(result, column: str, reduce) -> list[tuple[str, float]]:
     """(site, worst value of ``column`` over its scalars), skipping sites with only NaN."""
     found = []
-    for name, draws in result.posterior.items():
-        values = result.site_diagnostics(name)[column]
-        if draws.size and not np.all(np.isnan(values)):
+    for name, site in result.convergence.items():
+        values = site[column]
+        if values.size and not np.all(np.isnan(values)):
             found.append((name, float(reduce(values))))
     return found
 

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import errno
 import os
+from typing import TYPE_CHECKING
 
-import arviz as az
 import numpy as np
 
 from ._arviz import FORMAT_KEY, FORMAT_VERSION
+
+if TYPE_CHECKING:  # ArviZ is imported where first used: it is slow to load
+    import arviz as az
 
 _ENGINE = "h5netcdf"
 
@@ -27,6 +30,8 @@ def _netcdf_attrs(attrs: dict) -> dict:
 
 def save_inference_data(idata: az.InferenceData, path) -> None:
     """Write ``idata`` (made by ``to_inference_data``) to ``path``, replacing any file there."""
+    import arviz as az
+
     groups = {}
     for group in idata.groups():
         dataset = idata[group].copy()
@@ -37,6 +42,8 @@ def save_inference_data(idata: az.InferenceData, path) -> None:
 
 def load_inference_data(path) -> az.InferenceData:
     """Read a file written by :func:`save_inference_data`, fully into memory."""
+    import arviz as az
+
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(errno.ENOENT, f"no saved InferenceResult at {path!r}", path)

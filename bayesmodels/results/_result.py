@@ -9,15 +9,13 @@ with ArviZ's numerics, converts to and from ``arviz.InferenceData``, and saves t
 from __future__ import annotations
 
 from functools import cached_property
-from typing import final
+from typing import TYPE_CHECKING, final
 
-import arviz as az
 import numpy as np
-import pandas as pd
-import xarray as xr
 
 from .. import diagnostics
 from . import _arviz, _io, _summary
+from ._convergence import site_convergence
 from ._groups import (
     DRAW_GROUPS,
     GROUPS,
@@ -27,6 +25,11 @@ from ._groups import (
     resolve_coords,
     resolve_dims,
 )
+
+if TYPE_CHECKING:  # ArviZ, pandas and xarray are imported where first used: they are slow to load
+    import arviz as az
+    import pandas as pd
+    import xarray as xr
 
 __all__ = ["InferenceResult"]
 
@@ -226,6 +229,25 @@ class InferenceResult:
     def _diagnostics(self) -> dict[str, pd.DataFrame]:
         """site -> its ArviZ diagnostics rows (MCSE, ESS, r-hat), computed once."""
         return _summary.diagnostics_by_site(self._posterior_dataset)
+
+    @cached_property
+    def _convergence(self) -> dict[str, dict[str, np.ndarray]]:
+        found = {name: site_convergence(draws) for name, draws in self._groups["posterior"].items()}
+        for values in found.values():
+            for array in values.values():
+                array.flags.writeable = False
+        return found
+
+    @property
+    def convergence(self) -> dict[str, dict[str, np.ndarray]]:
+        r"""site -> ``{"r_hat": ..., "ess_bulk": ...}``, arrays of the site's shape.
+
+        Rank-normalised split :math:`\hat R` and bulk ESS of every scalar: the
+        ``r_hat`` and ``ess_bulk`` of :meth:`site_diagnostics` and :meth:`summary` (equal
+        to rounding), computed in one numpy pass per site without ArviZ, once per
+        result. The post-sampling checks use them.
+        """
+        return {name: dict(values) for name, values in self._convergence.items()}
 
     def site_diagnostics(self, name: str) -> dict[str, np.ndarray]:
         """ArviZ's ``mcse_mean``, ``mcse_sd``, ``ess_bulk``, ``ess_tail``, ``r_hat`` of a site.

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from typing import TYPE_CHECKING
 
-import arviz as az
 import numpy as np
-import pandas as pd
-import xarray as xr
+
+if TYPE_CHECKING:  # ArviZ, pandas and xarray are imported where first used: they are slow to load
+    import pandas as pd
+    import xarray as xr
 
 DIAGNOSTIC_COLUMNS = ("mcse_mean", "mcse_sd", "ess_bulk", "ess_tail", "r_hat")
 
@@ -34,6 +36,8 @@ def numeric(dataset: xr.Dataset) -> xr.Dataset:
 
 def diagnostics_by_site(dataset: xr.Dataset) -> dict[str, pd.DataFrame]:
     """site -> its rows of ``az.summary(kind="diagnostics")``, one pass over all sites."""
+    import arviz as az
+
     if not dataset.data_vars:
         return {}
     with np.errstate(invalid="ignore", divide="ignore"), _quiet_if_one_chain(dataset):
@@ -50,6 +54,8 @@ def diagnostics_by_site(dataset: xr.Dataset) -> dict[str, pd.DataFrame]:
 @contextlib.contextmanager
 def _quiet_if_one_chain(dataset: xr.Dataset):
     """One chain has no r-hat (NaN): ArviZ's "Shape validation failed" log line says only that."""
+    import arviz as az
+
     logger = getattr(az, "_log", None) or logging.getLogger("arviz")  # ArviZ's own (unregistered) logger
     level = logger.level
     if dataset.sizes.get("chain", 2) < 2:
@@ -73,6 +79,9 @@ def _selected(dataset: xr.Dataset, var_names) -> list[str]:
 
 def summary_table(dataset: xr.Dataset, diagnostics: dict, prob: float, var_names=None) -> pd.DataFrame:
     """mean, sd, median, HDI bounds, then the cached diagnostics; one row per scalar."""
+    import arviz as az
+    import pandas as pd
+
     if not 0.0 < prob < 1.0:
         raise ValueError(f"summary needs prob in (0, 1), but got prob={prob}")
     low, high = hdi_columns(prob)
