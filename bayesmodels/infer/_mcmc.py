@@ -265,24 +265,37 @@ class MCMC:
         return carry, outputs
 
     def _run_group(self, kernel, adaptation, chain_keys, carry, blocks, num_warmup, num_samples, mesh, label):
+        """Advance the chains block by block. Each block is dispatched before the previous
+        one's draws are copied to the host, so the devices never wait for the host (nor,
+        in parallel, for each other: a device starts its next block as soon as its own
+        chains finish); at most two blocks of draws are on the devices at a time."""
         total = num_warmup + num_samples
         bar = tqdm(total=total, disable=not self.progress_bar, desc=f"{label}warmup" if num_warmup else f"{label}sample")
-        pieces, done, divergences = [], 0, 0
+        pieces, progress = [], {"done": 0, "divergences": 0}
         if mesh is not None:
             chain_keys, carry = shard_chains((chain_keys, carry), mesh)
+
+        def collect(outputs):
+            outputs = jax.tree.map(np.asarray, outputs)  # waits for the block
+            pieces.append(outputs)
+            done = progress["done"]
+            steps = min(BLOCK, total - done)
+            after_warmup = np.arange(done, done + steps) >= num_warmup
+            progress["divergences"] += int(outputs[1].diverging[:, :steps][:, after_warmup].sum())
+            progress["done"] = done + steps
+            if self.progress_bar:
+                bar.set_description(f"{label}{'warmup' if progress['done'] < num_warmup else 'sample'}")
+                bar.set_postfix(divergences=progress["divergences"], refresh=False)
+                bar.update(steps)
+
         try:
+            pending = None
             for flags in blocks:
                 carry, outputs = advance(kernel, adaptation, chain_keys, carry, flags, mesh)
-                outputs = jax.tree.map(np.asarray, outputs)
-                pieces.append(outputs)
-                steps = min(BLOCK, total - done)
-                after_warmup = np.arange(done, done + steps) >= num_warmup
-                divergences += int(outputs[1].diverging[:, :steps][:, after_warmup].sum())
-                done += steps
-                if self.progress_bar:
-                    bar.set_description(f"{label}{'warmup' if done < num_warmup else 'sample'}")
-                    bar.set_postfix(divergences=divergences, refresh=False)
-                    bar.update(steps)
+                if pending is not None:
+                    collect(pending)
+                pending = outputs
+            collect(pending)
         finally:
             bar.close()
         outputs = jax.tree.map(lambda *xs: np.concatenate(xs, axis=1)[:, :total], *pieces)
