@@ -1,8 +1,9 @@
 """Adaptation: dual averaging, Welford (co)variance, Stan's window schedule, a first step
-size, and the windowed warm-up that combines them — each an init / update / final triple
-over a ``NamedTuple`` state."""
+size, nutpie's low-rank modified metric, and the windowed warm-up that combines them —
+each an init / update / final triple over a ``NamedTuple`` state."""
 
 from ._dual_averaging import DualAveragingState, dual_averaging_final, dual_averaging_init, dual_averaging_update
+from ._low_rank import LowRankState, fisher_eigh, low_rank_final, low_rank_init, low_rank_update
 from ._schedule import WarmupSchedule, slow_windows, warmup_schedule
 from ._step_size import find_reasonable_step_size
 from ._welford import WelfordState, welford_final, welford_init, welford_update
@@ -10,6 +11,7 @@ from ._window import WarmupState, WindowAdaptation
 
 __all__ = [
     "DualAveragingState",
+    "LowRankState",
     "WarmupSchedule",
     "WarmupState",
     "WelfordState",
@@ -18,6 +20,10 @@ __all__ = [
     "dual_averaging_init",
     "dual_averaging_update",
     "find_reasonable_step_size",
+    "fisher_eigh",
+    "low_rank_final",
+    "low_rank_init",
+    "low_rank_update",
     "slow_windows",
     "warmup_schedule",
     "welford_final",

@@ -88,7 +88,7 @@ def _iteration(kernel: AbstractKernel, adaptation: WindowAdaptation, chain_key, 
     step_size = warmup.params.step_size
     warmup = lax.cond(
         flags.adapt,
-        lambda: adaptation.update(warmup, flags, state.position, info.acceptance_rate),
+        lambda: adaptation.update(warmup, flags, state.position, info.acceptance_rate, state.log_density_grad),
         lambda: warmup,
     )
     return ChainState(state, warmup), (state.position, info, step_size)

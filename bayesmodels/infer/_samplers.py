@@ -24,6 +24,7 @@ from .._logdensity._initialize import initialize_chains, initialize_model
 from ..adaptation import WindowAdaptation
 from ..kernels import HMCKernel, KernelParams, NUTSKernel
 from ..kernels._integrators import as_integrator
+from ..kernels._metric import LowRankMetric
 
 __all__ = ["HMC", "NUTS", "Start"]
 
@@ -75,6 +76,7 @@ class _HamiltonianSampler:
         init_strategy,
         integrator,
         regularize_mass_matrix,
+        low_rank_mass,
     ):
         if model is not None and potential_fn is not None:
             raise ValueError(f"{self.name} takes a `model` or a `potential_fn`, not both")
@@ -87,6 +89,23 @@ class _HamiltonianSampler:
             )
         if not 0.0 < float(target_accept_prob) < 1.0:
             raise ValueError(f"{self.name}: target_accept_prob must be in (0, 1), got {target_accept_prob!r}")
+        if isinstance(low_rank_mass, (bool, np.bool_)) or not (
+            isinstance(low_rank_mass, (int, np.integer)) and low_rank_mass >= 0
+        ):
+            raise ValueError(
+                f"{self.name}: low_rank_mass must be a non-negative integer (the number of corrected "
+                f"directions; 0 for none), got {low_rank_mass!r}"
+            )
+        if low_rank_mass and dense_mass:
+            raise ValueError(
+                f"{self.name}: low_rank_mass={low_rank_mass} and dense_mass=True conflict: the low-rank "
+                "metric is a diagonal plus a few directions, the dense one a full matrix; pass one of them"
+            )
+        if low_rank_mass and not adapt_mass_matrix:
+            raise ValueError(
+                f"{self.name}: low_rank_mass={low_rank_mass} needs adapt_mass_matrix=True (its directions are "
+                "estimated during warm-up); pass low_rank_mass=0 to keep a fixed metric"
+            )
         if not callable(init_strategy):
             raise ValueError(f"{self.name}: init_strategy must be callable (e.g. init_to_median), got {init_strategy!r}")
         if inverse_mass_matrix is not None:
@@ -107,6 +126,7 @@ class _HamiltonianSampler:
         self.init_strategy = init_strategy
         self.integrator = as_integrator(integrator)
         self.regularize_mass_matrix = bool(regularize_mass_matrix)
+        self.low_rank_mass = int(low_rank_mass)
 
     # -- what the driver asks for ------------------------------------------------------
 
@@ -117,6 +137,7 @@ class _HamiltonianSampler:
             dense_mass=self.dense_mass,
             target_accept_prob=self.target_accept_prob,
             regularize=self.regularize_mass_matrix,
+            low_rank_mass=self.low_rank_mass,
         )
 
     def initial_params(self, dim: int, dtype) -> KernelParams:
@@ -130,6 +151,8 @@ class _HamiltonianSampler:
             inverse_mass_matrix = jnp.asarray(self.inverse_mass_matrix, dtype)
         else:
             inverse_mass_matrix = jnp.eye(dim, dtype=dtype) if self.dense_mass else jnp.ones(dim, dtype)
+        if self.low_rank_mass:  # the diagonal given (or 1), with no direction corrected yet
+            inverse_mass_matrix = LowRankMetric.diagonal(inverse_mass_matrix, min(self.low_rank_mass, dim))
         return KernelParams(jnp.asarray(self.step_size, dtype), inverse_mass_matrix)
 
     def attrs(self) -> dict:
@@ -139,6 +162,7 @@ class _HamiltonianSampler:
             "target_accept_prob": self.target_accept_prob,
             "dense_mass": self.dense_mass,
             "integrator": self.integrator.name,
+            **({"low_rank_mass": self.low_rank_mass} if self.low_rank_mass else {}),
         }
 
     def with_model(self, model):
@@ -286,6 +310,10 @@ class HMC(_HamiltonianSampler):
             ``Integrator``.
         regularize_mass_matrix: shrink the estimated metric towards the identity (Stan).
         max_num_steps: the cap on steps per trajectory when ``num_steps`` is ``None``.
+        low_rank_mass: with ``k > 0``, adapt nutpie's low-rank modified metric instead of
+            a diagonal one: Stan's diagonal plus up to ``k`` directions estimated from the
+            warm-up draws and their gradients (``bayesmodels.adaptation._low_rank``). Off
+            (0) by default; not with ``dense_mass``.
 
     Example:
         >>> import jax, bayesmodels as bm
@@ -318,10 +346,11 @@ class HMC(_HamiltonianSampler):
         integrator="velocity_verlet",
         regularize_mass_matrix=True,
         max_num_steps=1024,
+        low_rank_mass=0,
     ):
         super().__init__(
             model, potential_fn, step_size, inverse_mass_matrix, adapt_step_size, adapt_mass_matrix,
-            dense_mass, target_accept_prob, init_strategy, integrator, regularize_mass_matrix,
+            dense_mass, target_accept_prob, init_strategy, integrator, regularize_mass_matrix, low_rank_mass,
         )  # fmt: skip
         if num_steps is not None and not (isinstance(num_steps, (int, np.integer)) and num_steps >= 1):
             raise ValueError(f"HMC: num_steps must be a positive integer, got {num_steps!r}")
@@ -365,6 +394,11 @@ class NUTS(_HamiltonianSampler):
         init_strategy: how chains start (``init_to_uniform`` by default).
         integrator: ``"velocity_verlet"`` (default), ``"mclachlan"``, ``"yoshida"``.
         regularize_mass_matrix: shrink the estimated metric towards the identity (Stan).
+        low_rank_mass: with ``k > 0``, adapt nutpie's low-rank modified metric instead of
+            a diagonal one: Stan's diagonal plus up to ``k`` directions (those whose variance
+            differs most from the diagonal's) estimated from the warm-up draws and their
+            gradients. Costs :math:`O(k\,\mathrm{dim})` per step. Off (0) by default; not
+            with ``dense_mass``.
 
     Example:
         >>> import jax, bayesmodels as bm
@@ -394,10 +428,11 @@ class NUTS(_HamiltonianSampler):
         init_strategy=init_to_uniform,
         integrator="velocity_verlet",
         regularize_mass_matrix=True,
+        low_rank_mass=0,
     ):
         super().__init__(
             model, potential_fn, step_size, inverse_mass_matrix, adapt_step_size, adapt_mass_matrix,
-            dense_mass, target_accept_prob, init_strategy, integrator, regularize_mass_matrix,
+            dense_mass, target_accept_prob, init_strategy, integrator, regularize_mass_matrix, low_rank_mass,
         )  # fmt: skip
         if not (isinstance(max_tree_depth, (int, np.integer)) and 1 <= max_tree_depth <= 30):
             raise ValueError(f"NUTS: max_tree_depth must be an integer in [1, 30], got {max_tree_depth!r}")

@@ -7,7 +7,7 @@ Each kernel is an immutable ``equinox.Module`` holding its settings and the log 
 from ._base import AbstractKernel, HMCState, KernelParams
 from ._hmc import HMCInfo, HMCKernel
 from ._integrators import Integrator, IntegratorState, integrate_step, mclachlan, velocity_verlet, yoshida
-from ._metric import kinetic_energy, sample_momentum, velocity
+from ._metric import LowRankMetric, kinetic_energy, sample_momentum, velocity
 from ._nuts import NUTSInfo, NUTSKernel
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "Integrator",
     "IntegratorState",
     "KernelParams",
+    "LowRankMetric",
     "NUTSInfo",
     "NUTSKernel",
     "integrate_step",

@@ -17,6 +17,8 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
+from ._metric import LowRankMetric
+
 __all__ = ["AbstractKernel", "HMCState", "KernelParams"]
 
 
@@ -31,11 +33,13 @@ class HMCState(NamedTuple):
 class KernelParams(NamedTuple):
     """The numbers adaptation tunes. Arrays, so changing them never recompiles.
 
-    ``inverse_mass_matrix`` is a vector (diagonal metric) or a matrix (dense metric).
+    ``inverse_mass_matrix`` is a vector (diagonal metric), a matrix (dense metric) or a
+    ``LowRankMetric`` (a diagonal scale and a few corrected directions: nutpie's
+    low-rank modified mass matrix, from ``NUTS(low_rank_mass=k)``).
     """
 
     step_size: jax.Array
-    inverse_mass_matrix: jax.Array
+    inverse_mass_matrix: jax.Array | LowRankMetric
 
 
 class AbstractKernel(eqx.Module):
