@@ -32,6 +32,8 @@ class Setting:
     refit: bool = False  # then fit at the quick size twice: the same data, then new data
     quick: bool = False  # run at the quick size whatever the suite's size
     models: tuple | None = None  # only these models (None: all)
+    chain_method: str | None = None  # MCMC's chain_method (None: the setting's name)
+    sampler_options: tuple = ()  # extra (keyword, value) pairs for NUTS(...)
 
     @property
     def label(self) -> str:
@@ -44,6 +46,10 @@ SETTINGS = (
     Setting("numpyro", "parallel", host_devices=PARALLEL_DEVICES),
     Setting("bayesmodels", "vectorized", time_gradient=True, cache="cold"),
     Setting("bayesmodels", "parallel", host_devices=PARALLEL_DEVICES, cache="cold"),
+    Setting(
+        "bayesmodels", "parallel-low-rank", host_devices=PARALLEL_DEVICES, cache="cold",
+        chain_method="parallel", sampler_options=(("low_rank_mass", 10),),
+    ),  # fmt: skip
     Setting("bayesmodels", "fit", cache="cold", refit=True),
     Setting("bayesmodels", "fit-warm-cache", cache="warm", warm_from="fit", quick=True),
     Setting("blackjax", "vmap"),  # its log density is NumPyro's: same bare gradient
@@ -82,9 +88,10 @@ def make_runner(setting: Setting, model, size: RunSize) -> Runner:
     if setting.library == "numpyro":
         import numpyro.infer as infer
 
-        return MCMCRunner(model, size, infer, model.numpyro_model, setting.name)
+        return MCMCRunner(model, size, infer, model.numpyro_model, setting.chain_method or setting.name)
     if setting.library == "bayesmodels":
         import bayesmodels.infer as infer
 
-        return MCMCRunner(model, size, infer, model.bayesmodels_model, setting.name)
+        options = dict(setting.sampler_options)
+        return MCMCRunner(model, size, infer, model.bayesmodels_model, setting.chain_method or setting.name, options)
     raise ValueError(f"unknown library {setting.library!r}")

@@ -14,19 +14,21 @@ FIELDS = ("num_steps",)
 class MCMCRunner(Runner):
     """``MCMC(NUTS(model), chain_method=...)`` of ``infer`` (``numpyro.infer`` or
     ``bayesmodels.infer``), with every sampler setting at its default (diagonal metric,
-    target acceptance 0.8, tree depth 10, ``init_to_uniform``) and no progress bar."""
+    target acceptance 0.8, tree depth 10, ``init_to_uniform``) unless ``sampler_options``
+    says otherwise, and no progress bar."""
 
-    def __init__(self, model, size, infer, model_fn, chain_method):
+    def __init__(self, model, size, infer, model_fn, chain_method, sampler_options=None):
         super().__init__(model, size)
         self.infer = infer
         self.model_fn = model_fn
         self.chain_method = chain_method
+        self.sampler_options = dict(sampler_options or {})
         self._mcmc = None
         self._data = None
 
     def _new_mcmc(self):
         return self.infer.MCMC(
-            self.infer.NUTS(self.model_fn),
+            self.infer.NUTS(self.model_fn, **self.sampler_options),
             num_warmup=self.size.num_warmup,
             num_samples=self.size.num_samples,
             num_chains=self.size.num_chains,
