@@ -359,6 +359,31 @@ def test_import_exposes_a_cpu_device_per_core_and_per_default_chain(setting):
     assert devices == {None: max(cores, 4), "off": 1, "3": 3}[setting]
 
 
+def test_draws_stream_to_the_host_one_block_at_a_time(fitted, monkeypatch):
+    # however many draws are asked for, the devices hold at most two blocks of them: each
+    # compiled call returns BLOCK iterations, copied to the host as the next one runs
+    from bayesmodels.infer import _chains
+    from bayesmodels.infer import _mcmc as driver
+
+    returned = []
+
+    def recording_advance(*args, **kwargs):
+        carry, outputs = _chains.advance(*args, **kwargs)
+        returned.append(outputs[0].shape)
+        return carry, outputs
+
+    monkeypatch.setattr(driver, "advance", recording_advance)
+    num_samples = 2 * _chains.BLOCK + 30
+    mcmc = _mcmc(num_samples=num_samples)
+    calls = _count_calls_and_compiles(lambda: mcmc.run(KEY, X, Y))[0]
+    # the sampler of the module's shorter run is reused (no new trace); only turning the
+    # larger number of draws into site values traces the model once more
+    assert calls == eager_calls(CHAINS) + 1
+    dim = mcmc.last_state.chain.state.position.shape[1]
+    assert returned == [(CHAINS, _chains.BLOCK, dim)] * -(-(WARMUP + num_samples) // _chains.BLOCK)
+    assert mcmc.get_samples(group_by_chain=True)["alpha"].shape == (CHAINS, num_samples)
+
+
 def test_same_seed_same_data_same_draws(fitted):
     again = _mcmc()
     again.run(KEY, X, Y, extra_fields=FIELDS)
