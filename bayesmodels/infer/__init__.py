@@ -1,5 +1,5 @@
-"""Inference: from a model to draws (``MCMC`` with ``NUTS`` and ``HMC``, ``Predictive``,
-``log_likelihood``, ``initialize_model``, init strategies).
+"""Inference: from a model to draws (``MCMC`` with ``NUTS`` and ``HMC``; ``SVI`` with
+``Trace_ELBO``; ``Predictive``, ``log_likelihood``, ``initialize_model``, init strategies).
 
 Names follow ``numpyro.infer``.
 """
@@ -15,8 +15,10 @@ from .._logdensity._init_strategies import (
 )
 from .._logdensity._initialize import ModelInfo, ParamInfo, initialize_model
 from .._logdensity._predictive import Predictive, log_likelihood
+from ._elbo import Trace_ELBO
 from ._mcmc import MCMC, MCMCState
 from ._samplers import HMC, NUTS
+from ._svi import SVI, SVIRunResult, SVIState
 
 __all__ = [
     "HMC",
@@ -26,6 +28,10 @@ __all__ = [
     "ModelInfo",
     "ParamInfo",
     "Predictive",
+    "SVI",
+    "SVIRunResult",
+    "SVIState",
+    "Trace_ELBO",
     "init_to_feasible",
     "init_to_mean",
     "init_to_median",

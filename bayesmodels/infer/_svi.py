@@ -1,0 +1,191 @@
+"""Stochastic variational inference (NumPyro's ``SVI``): optimise a guide's ``param``
+sites against a loss (e.g. ``Trace_ELBO``) with an ``optax`` optimiser."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from .._effects._handlers import replay, seed, substitute, trace
+from ..distributions.transforms import biject_to
+
+__all__ = ["SVI", "SVIRunResult", "SVIState"]
+
+
+class SVIState(NamedTuple):
+    """What the next step needs: optimiser state, unconstrained params, a key."""
+
+    optim_state: Any
+    params: dict
+    rng_key: Any
+
+
+class SVIRunResult(NamedTuple):
+    """``params`` (constrained), the final ``state``, the per-step ``losses``, and how
+    many steps ``stable_update`` skipped."""
+
+    params: dict
+    state: SVIState
+    losses: Any
+    num_skipped: int = 0
+
+
+class SVI:
+    """Fit ``guide``'s params to ``model`` by minimising ``loss`` with ``optimizer``.
+
+    Args:
+        model, guide: functions of the same ``*args, **kwargs``.
+        optimizer: an ``optax.GradientTransformation`` (e.g. ``optax.adam(1e-2)``).
+        loss: e.g. ``Trace_ELBO()``; anything with ``loss(key, params, model, guide,
+            *args, **kwargs)``.
+        **static_kwargs: keyword arguments passed to model and guide on every call.
+
+    Example:
+        >>> import jax, optax
+        >>> import bayesmodels as bm
+        >>> import bayesmodels.distributions as dist
+        >>> from bayesmodels.infer import SVI, Trace_ELBO
+        >>> def model():
+        ...     bm.sample("z", dist.Normal(1.0, 1.0))
+        >>> def guide():
+        ...     bm.sample("z", dist.Normal(bm.param("m", 0.0), 1.0))
+        >>> svi = SVI(model, guide, optax.adam(0.05), Trace_ELBO(num_particles=10))
+        >>> result = svi.run(jax.random.key(0), 300, progress_bar=False)
+        >>> abs(float(result.params["m"]) - 1.0) < 0.3
+        True
+    """
+
+    def __init__(self, model, guide, optimizer, loss, **static_kwargs):
+        if not isinstance(optimizer, optax.GradientTransformation):
+            raise TypeError(
+                f"SVI: optimizer must be an optax.GradientTransformation (e.g. optax.adam(1e-2)), "
+                f"got {type(optimizer).__name__}"
+            )
+        if not hasattr(loss, "loss"):
+            raise TypeError(f"SVI: loss must have a .loss method (e.g. Trace_ELBO()), got {loss!r}")
+        self.model = model
+        self.guide = guide
+        self.optimizer = optimizer
+        self.loss = loss
+        self.static_kwargs = static_kwargs
+        self._constraints = {}
+        self._chunks = {}
+
+    # -- params -----------------------------------------------------------------
+    def _constrain(self, params):
+        return {name: biject_to(self._constraints[name])(value) for name, value in params.items()}
+
+    def get_params(self, state: SVIState) -> dict:
+        """The params in their constrained spaces."""
+        return self._constrain(state.params)
+
+    def _loss(self, rng_key, params, args, kwargs):
+        return self.loss.loss(rng_key, self._constrain(params), self.model, self.guide, *args, **kwargs, **self.static_kwargs)
+
+    # -- init -------------------------------------------------------------------
+    def init(self, rng_key, *args, init_params=None, **kwargs) -> SVIState:
+        """Trace guide and model once, collect their ``param`` sites, store them unconstrained."""
+        kwargs = {**kwargs, **self.static_kwargs}
+        rng_key, guide_key, model_key, loss_key = jax.random.split(rng_key, 4)
+        guide_init = substitute(seed(self.guide, guide_key), data=dict(init_params or {}))
+        guide_trace = trace(guide_init).get_trace(*args, **kwargs)
+        model_init = replay(substitute(seed(self.model, model_key), data=dict(init_params or {})), trace=guide_trace)
+        model_trace = trace(model_init).get_trace(*args, **kwargs)
+        params = {}
+        for tr in (guide_trace, model_trace):
+            for name, site in tr.items():
+                if site.type == "param" and name not in params:
+                    self._constraints[name] = site.constraint
+                    params[name] = biject_to(site.constraint).inv(jnp.asarray(site.value))
+        state = SVIState(self.optimizer.init(params), params, rng_key)
+        loss = self._loss(loss_key, params, args, {k: v for k, v in kwargs.items() if k not in self.static_kwargs})
+        if not bool(jnp.isfinite(loss)):
+            self._raise_non_finite(loss_key, params, args, kwargs)
+        return state
+
+    def _raise_non_finite(self, rng_key, params, args, kwargs):
+        bad = []
+        if hasattr(self.loss, "site_log_probs"):
+            log_probs = self.loss.site_log_probs(rng_key, self._constrain(params), self.model, self.guide, *args, **kwargs)
+            bad = [f"{tag} site {name!r}" for (tag, name), lp in log_probs.items() if not bool(jnp.isfinite(lp))]
+        where = ", ".join(bad) if bad else "no single site (check the params' initial values)"
+        raise ValueError(f"SVI.init: the loss at the initial params is not finite; non-finite log density at: {where}")
+
+    # -- steps ------------------------------------------------------------------
+    def _step(self, state, args, kwargs, stable):
+        rng_key, step_key = jax.random.split(state.rng_key)
+        loss, grads = jax.value_and_grad(lambda p: self._loss(step_key, p, args, kwargs))(state.params)
+        updates, optim_state = self.optimizer.update(grads, state.optim_state, state.params)
+        params = optax.apply_updates(state.params, updates)
+        new = SVIState(optim_state, params, rng_key)
+        if not stable:
+            return new, loss, jnp.zeros((), bool)
+        finite = jnp.isfinite(loss) & jnp.all(
+            jnp.stack([jnp.all(jnp.isfinite(g)) for g in jax.tree_util.tree_leaves(grads)])
+        )
+        kept = SVIState(state.optim_state, state.params, rng_key)
+        new = jax.tree_util.tree_map(lambda a, b: jnp.where(finite, a, b), new, kept)
+        return new, loss, ~finite
+
+    def update(self, state: SVIState, *args, **kwargs):
+        """One optimiser step: ``(new_state, loss)``."""
+        new, loss, _ = self._step(state, args, kwargs, stable=False)
+        return new, loss
+
+    def stable_update(self, state: SVIState, *args, **kwargs):
+        """As ``update``, but a step with a non-finite loss or gradient leaves the state unchanged."""
+        new, loss, _ = self._step(state, args, kwargs, stable=True)
+        return new, loss
+
+    def evaluate(self, state: SVIState, *args, **kwargs):
+        """The loss at ``state`` with the key ``update`` would use next (no step taken)."""
+        _, step_key = jax.random.split(state.rng_key)
+        return self._loss(step_key, state.params, args, kwargs)
+
+    def _chunk(self, length, stable):
+        key = (length, stable)
+        if key not in self._chunks:
+
+            def run_chunk(state, args, kwargs):
+                def body(state, _):
+                    state, loss, skipped = self._step(state, args, kwargs, stable)
+                    return state, (loss, skipped)
+
+                return jax.lax.scan(body, state, None, length=length)
+
+            self._chunks[key] = jax.jit(run_chunk)
+        return self._chunks[key]
+
+    def run(self, rng_key, num_steps, *args, progress_bar=True, stable_update=False, init_params=None, **kwargs):
+        """``num_steps`` optimiser steps, in jitted ``lax.scan`` chunks; ``SVIRunResult``."""
+        if not isinstance(num_steps, (int, np.integer)) or num_steps < 1:
+            raise ValueError(f"SVI.run: num_steps must be a positive int, got {num_steps!r}")
+        state = self.init(rng_key, *args, init_params=init_params, **kwargs)
+        chunk = max(1, num_steps // 20)
+        bar = None
+        if progress_bar:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=num_steps, desc="SVI")
+        losses, skipped, done = [], [], 0
+        while done < num_steps:
+            length = min(chunk, num_steps - done)
+            state, (chunk_losses, chunk_skipped) = self._chunk(length, stable_update)(state, args, kwargs)
+            losses.append(chunk_losses)
+            skipped.append(chunk_skipped)
+            done += length
+            if bar is not None:
+                bar.update(length)
+                bar.set_postfix(loss=f"{float(jnp.nanmean(chunk_losses)):.4g}")
+        if bar is not None:
+            bar.close()
+        losses = jnp.concatenate(losses)
+        num_skipped = int(jnp.sum(jnp.concatenate(skipped)))
+        if num_skipped:
+            warnings.warn(f"SVI.run: stable_update skipped {num_skipped} of {num_steps} steps (non-finite loss or gradient)")
+        return SVIRunResult(self.get_params(state), state, losses, num_skipped)
