@@ -90,6 +90,7 @@ class SVI:
     # -- init -------------------------------------------------------------------
     def init(self, rng_key, *args, init_params=None, **kwargs) -> SVIState:
         """Trace guide and model once, collect their ``param`` sites, store them unconstrained."""
+        model_kwargs = kwargs
         kwargs = {**kwargs, **self.static_kwargs}
         rng_key, guide_key, model_key, loss_key = jax.random.split(rng_key, 4)
         guide_init = substitute(seed(self.guide, guide_key), data=dict(init_params or {}))
@@ -103,7 +104,7 @@ class SVI:
                     self._constraints[name] = site.constraint
                     params[name] = biject_to(site.constraint).inv(jnp.asarray(site.value))
         state = SVIState(self.optimizer.init(params), params, rng_key)
-        loss = self._loss(loss_key, params, args, {k: v for k, v in kwargs.items() if k not in self.static_kwargs})
+        loss = self._loss(loss_key, params, args, model_kwargs)
         if not bool(jnp.isfinite(loss)):
             self._raise_non_finite(loss_key, params, args, kwargs)
         return state
