@@ -248,9 +248,9 @@ class MCMC:
         self._method_used = method
         mesh = chain_mesh(devices) if method == "parallel" else None
         groups = [[c] for c in range(self.num_chains)] if method == "sequential" else [list(range(self.num_chains))]
-        finals, collected = [], []
         if len(groups) == 1:
             return self._run_group(kernel, adaptation, chain_keys, carry, blocks, num_warmup, num_samples, mesh, "")
+        finals, collected = [], []
         for group in groups:
             index = np.asarray(group)
             group_carry = jax.tree.map(lambda x: x[index], carry)
