@@ -46,6 +46,9 @@ from ._truncated import *  # noqa: F401,F403
 # --- structured transforms (vector and matrix bijectors) register themselves on import
 from . import _transforms_matrix, _transforms_vector  # noqa: F401
 
+# --- closed-form KL divergences between families
+from ._kl import kl_divergence
+
 __all__ = sorted(
     name
     for name, value in dict(globals()).items()
