@@ -26,20 +26,23 @@ import warnings
 
 import jax
 import numpy as np
+import optax
 
 from ._model._describe import site_table
 from ._model._params import RESERVED_NAMES, check_subclass, hyper_parameter_names, params_key
 from ._model._persist import load_model, save_model
 from .handlers import seed as seed_handler
 from .handlers import trace, uncondition
-from .infer import HMC, MCMC, NUTS, Predictive
+from ._model._guides import make_guide
+from .infer import HMC, MCMC, NUTS, SVI, Predictive, Trace_ELBO
+from .infer._svi_result import variational_result
 from .infer import log_likelihood as pointwise_log_likelihood
 from .results import InferenceResult, SamplingWarning
 
 __all__ = ["Model", "NotFittedError"]
 
-METHODS = ("nuts", "hmc")
-_LATER = ("barker", "mixed_hmc", "vi")
+METHODS = ("nuts", "hmc", "vi")
+_LATER = ("barker", "mixed_hmc")
 
 
 class NotFittedError(ValueError, AttributeError):
@@ -97,7 +100,9 @@ class Model:
         result_: the ``InferenceResult``.
         data_: the arguments ``define`` was fitted with, by name (what the predictive
             methods use when they are called without data).
-        mcmc_: the ``MCMC`` object that sampled (None after ``load``).
+        mcmc_: the ``MCMC`` object that sampled (None after ``load`` or ``"vi"``).
+        svi_, guide_: the ``SVI`` object and the fitted guide of ``method="vi"`` (None
+            otherwise); the guide's params are in ``result_.variational``.
 
     Class attribute:
         coords: dimension name -> coordinate values, used by every ``fit`` (``fit``'s
@@ -212,43 +217,79 @@ class Model:
         num_chains=4,
         progress_bar=True,
         coords=None,
+        guide="normal",
+        num_steps=10_000,
+        optimizer=None,
         **kwargs,
     ) -> Model:
-        """Sample the posterior given the data; returns the model (``result_`` is set).
+        """Fit the posterior given the data; returns the model (``result_`` is set).
 
         Args:
             *args, **kwargs: ``define``'s arguments (the data).
             method: ``"nuts"`` or ``"hmc"``, or a sampler configured without a model,
-                e.g. ``bm.infer.NUTS(target_accept_prob=0.95)``.
+                e.g. ``bm.infer.NUTS(target_accept_prob=0.95)``; or ``"vi"`` for
+                variational inference (SVI with ``Trace_ELBO``).
             seed: an int or a ``jax.random.PRNGKey``; same seed, same draws.
-            num_warmup, num_samples: warm-up iterations and draws per chain.
+            num_warmup, num_samples: warm-up iterations and draws per chain (for
+                ``"vi"``: ``num_samples`` draws from the fitted guide, in one chain).
             num_chains: independent chains (run in parallel over devices when there
-                are several, else vectorised).
+                are several, else vectorised); not used by ``"vi"``.
             progress_bar: show progress bars.
             coords: dimension name -> coordinate values (e.g. ``{"school": names}``),
                 added to the class's ``coords``.
+            guide: for ``"vi"``: ``"normal"`` (``AutoNormal``, the default),
+                ``"diagonal"``, ``"mvn"``, ``"lowrank"``, ``"delta"`` (MAP), ``"laplace"``,
+                an autoguide class or instance, or a guide function written with
+                ``bm.param`` and ``bm.sample``.
+            num_steps: for ``"vi"``: optimiser steps.
+            optimizer: for ``"vi"``: an ``optax`` optimiser. Default: Adam with a step
+                size decaying from 0.02 to 0.0002 on a cosine over ``num_steps``
+                (large steps to get near the optimum, small ones to settle there).
 
-        The data are checked before sampling starts (NaN, values outside the support,
-        shapes that do not fit the plates): the error names the site.
+        The data are checked before anything is compiled (NaN, values outside the
+        support, shapes that do not fit the plates): the error names the site. With
+        ``"vi"``, steps with a non-finite loss are skipped and counted (``SVI``'s
+        ``stable_update``); the loss trace and the guide's params are in
+        ``result_.variational``, the guide in ``guide_``.
         """
         self.get_params()  # every hyper-parameter is stored where sklearn looks for it
         data = self._bind("fit", args, kwargs)
-        sampler = self._sampler(method)
-        mcmc = MCMC(
-            sampler, num_warmup=num_warmup, num_samples=num_samples, num_chains=num_chains, progress_bar=progress_bar
-        )
+        coords = {**dict(self.coords or {}), **dict(coords or {})}
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", SamplingWarning)
-            mcmc.run(_as_key(seed), *data.args, **data.kwargs)
+            if isinstance(method, str) and method.lower() == "vi":
+                self._fit_variational(data, seed, num_samples, progress_bar, coords, guide, num_steps, optimizer)
+            else:
+                self._fit_mcmc(data, method, seed, num_warmup, num_samples, num_chains, progress_bar, coords)
         for warning in caught:  # point the sampling warnings at the caller's fit()
             if issubclass(warning.category, SamplingWarning):
                 warnings.warn(warning.message, SamplingWarning, stacklevel=2)
             else:
                 warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
-        self.result_ = mcmc.to_result(coords={**dict(self.coords or {}), **dict(coords or {})})
         self.data_ = dict(data.arguments)
-        self.mcmc_ = mcmc
         return self
+
+    def _fit_mcmc(self, data, method, seed, num_warmup, num_samples, num_chains, progress_bar, coords) -> None:
+        sampler = self._sampler(method)
+        mcmc = MCMC(
+            sampler, num_warmup=num_warmup, num_samples=num_samples, num_chains=num_chains, progress_bar=progress_bar
+        )
+        mcmc.run(_as_key(seed), *data.args, **data.kwargs)
+        self.result_ = mcmc.to_result(coords=coords)
+        self.mcmc_, self.svi_, self.guide_ = mcmc, None, None
+
+    def _fit_variational(self, data, seed, num_samples, progress_bar, coords, guide, num_steps, optimizer) -> None:
+        guide = make_guide(guide, self)
+        if optimizer is None:
+            optimizer = optax.adam(optax.cosine_decay_schedule(0.02, num_steps, alpha=0.01))
+        svi = SVI(self, guide, optimizer, Trace_ELBO())
+        svi_key, draw_key = jax.random.split(_as_key(seed))
+        run = svi.run(svi_key, num_steps, *data.args, progress_bar=progress_bar, stable_update=True, **data.kwargs)
+        attrs = {"inference_method": "vi", "guide": type(guide).__name__, "num_steps": int(num_steps)}
+        self.result_ = variational_result(
+            draw_key, self, guide, run.params, run.losses, num_samples, data.args, data.kwargs, coords=coords, attrs=attrs
+        )
+        self.mcmc_, self.svi_, self.guide_ = None, svi, guide
 
     def _sampler(self, method):
         if isinstance(method, str):
@@ -453,7 +494,7 @@ class Model:
             ) from error
         model.result_ = saved.result
         model.data_ = saved.data
-        model.mcmc_ = None
+        model.mcmc_, model.svi_, model.guide_ = None, None, None
         return model
 
 

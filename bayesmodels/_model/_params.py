@@ -26,6 +26,9 @@ RESERVED_NAMES = frozenset(
         "num_chains",
         "progress_bar",
         "coords",
+        "guide",
+        "num_steps",
+        "optimizer",
         # the predictive methods
         "group_by_chain",
         "add_to_result",

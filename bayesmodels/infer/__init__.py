@@ -1,10 +1,11 @@
 """Inference: from a model to draws (``MCMC`` with ``NUTS`` and ``HMC``; ``SVI`` with
-``Trace_ELBO``; ``Predictive``, ``log_likelihood``, ``initialize_model``, init strategies).
+``Trace_ELBO``, ``TraceMeanField_ELBO`` or ``RenyiELBO`` and the guides of
+``autoguide``; ``Predictive``, ``log_likelihood``, ``initialize_model``, init strategies).
 
 Names follow ``numpyro.infer``.
 """
 
-from . import reparam, util
+from . import autoguide, reparam, util
 from .._logdensity._init_strategies import (
     init_to_feasible,
     init_to_mean,
@@ -15,7 +16,7 @@ from .._logdensity._init_strategies import (
 )
 from .._logdensity._initialize import ModelInfo, ParamInfo, initialize_model
 from .._logdensity._predictive import Predictive, log_likelihood
-from ._elbo import Trace_ELBO
+from ._elbo import RenyiELBO, Trace_ELBO, TraceMeanField_ELBO
 from ._mcmc import MCMC, MCMCState
 from ._samplers import HMC, NUTS
 from ._svi import SVI, SVIRunResult, SVIState
@@ -28,10 +29,13 @@ __all__ = [
     "ModelInfo",
     "ParamInfo",
     "Predictive",
+    "RenyiELBO",
     "SVI",
     "SVIRunResult",
     "SVIState",
+    "TraceMeanField_ELBO",
     "Trace_ELBO",
+    "autoguide",
     "init_to_feasible",
     "init_to_mean",
     "init_to_median",

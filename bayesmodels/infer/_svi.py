@@ -6,6 +6,7 @@ from __future__ import annotations
 import warnings
 from typing import Any, NamedTuple
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -102,7 +103,9 @@ class SVI:
             for name, site in tr.items():
                 if site.type == "param" and name not in params:
                     self._constraints[name] = site.constraint
-                    params[name] = biject_to(site.constraint).inv(jnp.asarray(site.value))
+                    value = jnp.asarray(site.value, dtype=jnp.result_type(float))
+                    # strongly typed, so the state after a step has the same types (no recompile)
+                    params[name] = jnp.asarray(biject_to(site.constraint).inv(value), dtype=value.dtype)
         state = SVIState(self.optimizer.init(params), params, rng_key)
         loss = self._loss(loss_key, params, args, model_kwargs)
         if not bool(jnp.isfinite(loss)):
@@ -149,17 +152,20 @@ class SVI:
         return self._loss(step_key, state.params, args, kwargs)
 
     def _chunk(self, length, stable):
+        """``length`` steps in one compiled ``lax.scan``; a step whose flag is off leaves
+        the state as it is (so a shorter last chunk reuses the same program)."""
         key = (length, stable)
         if key not in self._chunks:
 
-            def run_chunk(state, args, kwargs):
-                def body(state, _):
-                    state, loss, skipped = self._step(state, args, kwargs, stable)
-                    return state, (loss, skipped)
+            def run_chunk(state, active, args, kwargs):
+                def body(state, is_active):
+                    new, loss, skipped = self._step(state, args, kwargs, stable)
+                    new = jax.tree_util.tree_map(lambda a, b: jnp.where(is_active, a, b), new, state)
+                    return new, (loss, skipped & is_active)
 
-                return jax.lax.scan(body, state, None, length=length)
+                return jax.lax.scan(body, state, active)
 
-            self._chunks[key] = jax.jit(run_chunk)
+            self._chunks[key] = eqx.filter_jit(run_chunk)  # non-array data (sizes) stay static
         return self._chunks[key]
 
     def run(self, rng_key, num_steps, *args, progress_bar=True, stable_update=False, init_params=None, **kwargs):
@@ -167,7 +173,8 @@ class SVI:
         if not isinstance(num_steps, (int, np.integer)) or num_steps < 1:
             raise ValueError(f"SVI.run: num_steps must be a positive int, got {num_steps!r}")
         state = self.init(rng_key, *args, init_params=init_params, **kwargs)
-        chunk = max(1, num_steps // 20)
+        chunk = -(-num_steps // 20)  # about 20 updates of the progress bar
+        run_chunk = self._chunk(chunk, stable_update)
         bar = None
         if progress_bar:
             from tqdm.auto import tqdm
@@ -176,13 +183,14 @@ class SVI:
         losses, skipped, done = [], [], 0
         while done < num_steps:
             length = min(chunk, num_steps - done)
-            state, (chunk_losses, chunk_skipped) = self._chunk(length, stable_update)(state, args, kwargs)
-            losses.append(chunk_losses)
-            skipped.append(chunk_skipped)
+            active = jnp.arange(chunk) < length
+            state, (chunk_losses, chunk_skipped) = run_chunk(state, active, args, kwargs)
+            losses.append(chunk_losses[:length])
+            skipped.append(chunk_skipped[:length])
             done += length
             if bar is not None:
                 bar.update(length)
-                bar.set_postfix(loss=f"{float(jnp.nanmean(chunk_losses)):.4g}")
+                bar.set_postfix(loss=f"{float(jnp.nanmean(chunk_losses[:length])):.4g}")
         if bar is not None:
             bar.close()
         losses = jnp.concatenate(losses)

@@ -1,6 +1,7 @@
 r"""The groups of an ``InferenceResult`` and the checks on what goes into them.
 
-Draw groups hold arrays ``[chain, draw, *shape]``; data groups hold arrays ``[*shape]``.
+Draw groups hold arrays ``[chain, draw, *shape]``; data groups (and ``variational``, the
+loss trace and params of a variational fit) hold arrays ``[*shape]``.
 Groups in one *family* share their leading ``(chain, draw)`` shape:
 
 - ``posterior``, ``sample_stats``, ``log_likelihood``, ``posterior_predictive``;
@@ -21,8 +22,9 @@ POSTERIOR_FAMILY = ("posterior", "sample_stats", "log_likelihood", "posterior_pr
 WARMUP_FAMILY = ("warmup_posterior", "warmup_sample_stats")
 PRIOR_FAMILY = ("prior", "prior_predictive")
 DATA_GROUPS = ("observed_data", "constant_data")
+FIT_GROUPS = ("variational",)  # what an optimiser produced: the loss per step, the params
 DRAW_GROUPS = POSTERIOR_FAMILY + WARMUP_FAMILY + PRIOR_FAMILY
-GROUPS = POSTERIOR_FAMILY + DATA_GROUPS + PRIOR_FAMILY + WARMUP_FAMILY
+GROUPS = POSTERIOR_FAMILY + DATA_GROUPS + PRIOR_FAMILY + WARMUP_FAMILY + FIT_GROUPS
 SAMPLE_DIMS = ("chain", "draw")
 
 _ATTR_TYPES = (str, bool, int, float)

@@ -53,6 +53,8 @@ class InferenceResult:
             (chain, draw) shape.
         prior: site -> prior draws ``[chain, draw, ...]`` (any chains and draws).
         prior_predictive: site -> ``[chain, draw, ...]``, with the prior's (chain, draw) shape.
+        variational: of a variational fit, ``loss`` per optimiser step and the fitted
+            params, name -> array ``[*shape]``.
         dims: variable name -> names of its axes after ``(chain, draw)`` (for observed and
             constant data: of all its axes), e.g. ``{"theta": ["school"]}``. Variables
             left out get ArviZ's ``{name}_dim_{i}``.
@@ -87,6 +89,7 @@ class InferenceResult:
         posterior_predictive=None,
         prior=None,
         prior_predictive=None,
+        variational=None,
         dims=None,
         coords=None,
         attrs=None,
@@ -102,6 +105,7 @@ class InferenceResult:
             "posterior_predictive": posterior_predictive,
             "prior": prior,
             "prior_predictive": prior_predictive,
+            "variational": variational,
         }
         groups = {group: as_arrays(group, given[group]) for group in GROUPS}
         self._num_chains, self._num_draws = check_leading_shapes(groups)
@@ -155,6 +159,11 @@ class InferenceResult:
     def prior(self) -> dict[str, np.ndarray]:
         """site -> prior draws ``[chain, draw, ...]``."""
         return dict(self._groups["prior"])
+
+    @property
+    def variational(self) -> dict[str, np.ndarray]:
+        """Of a variational fit: ``loss`` (one per optimiser step) and the fitted params."""
+        return dict(self._groups["variational"])
 
     @property
     def prior_predictive(self) -> dict[str, np.ndarray]:
@@ -276,7 +285,7 @@ class InferenceResult:
 
     def print_summary(self, prob: float = 0.9) -> None:
         """Print NumPyro's table (``mean std median 5.0% 95.0% n_eff r_hat``; ``n_eff`` is
-        bulk ESS) and the number of divergences."""
+        bulk ESS) and, where the sampler recorded them, the number of divergences."""
         if not 0.0 < prob < 1.0:
             raise ValueError(f"print_summary needs prob in (0, 1), but got prob={prob}")
         stats = {}
@@ -286,7 +295,8 @@ class InferenceResult:
             stats[name] = diagnostics._site_summary(numeric, prob, found["ess_bulk"], found["r_hat"])
         if stats:
             print(diagnostics._format_table(stats))
-        print(f"Number of divergences: {self.num_divergences}")
+        if "diverging" in self._groups["sample_stats"]:
+            print(f"Number of divergences: {self.num_divergences}")
 
     # ----------------------------------------------------------------- ArviZ and files
     def to_arviz(self) -> az.InferenceData:
