@@ -115,3 +115,23 @@ def test_score_function_for_discrete_guide_site():
     result = svi.run(jax.random.key(0), 300, progress_bar=False)
     # the exact posterior is the prior: q should move from 0.5 to about 0.8
     assert abs(float(result.params["p"]) - 0.8) < 0.1
+
+
+def test_run_continues_from_a_state_and_keeps_non_array_arguments_static():
+    def sized_model(y, n):
+        mu = bm.sample("mu", dist.Normal(0.0, 10.0))
+        with bm.plate("data", n):  # n must stay a Python int inside the compiled steps
+            bm.sample("y", dist.Normal(mu, 1.0), obs=y)
+
+    def sized_guide(y, n):
+        guide(y)
+
+    svi = SVI(sized_model, sized_guide, optax.adam(0.05), Trace_ELBO())
+    whole = svi.run(jax.random.key(0), 40, Y, N, progress_bar=False)
+    first = svi.run(jax.random.key(0), 25, Y, N, progress_bar=False)
+    rest = svi.run(jax.random.key(9), 15, Y, N, progress_bar=False, init_state=first.state)
+    # 25 + 15 steps from one state are the 40 steps of one run (same keys, same updates)
+    np.testing.assert_allclose(np.asarray(rest.losses), np.asarray(whole.losses[25:]), rtol=1e-5)
+    assert float(rest.params["loc"]) == pytest.approx(float(whole.params["loc"]), rel=1e-5)
+    with pytest.raises(ValueError, match="not both"):
+        svi.run(jax.random.key(0), 5, Y, N, progress_bar=False, init_state=first.state, init_params={"loc": 0.0})

@@ -168,11 +168,34 @@ class SVI:
             self._chunks[key] = eqx.filter_jit(run_chunk)  # non-array data (sizes) stay static
         return self._chunks[key]
 
-    def run(self, rng_key, num_steps, *args, progress_bar=True, stable_update=False, init_params=None, **kwargs):
-        """``num_steps`` optimiser steps, in jitted ``lax.scan`` chunks; ``SVIRunResult``."""
+    def run(
+        self,
+        rng_key,
+        num_steps,
+        *args,
+        progress_bar=True,
+        stable_update=False,
+        init_state=None,
+        init_params=None,
+        **kwargs,
+    ):
+        """``num_steps`` optimiser steps, in jitted ``lax.scan`` chunks; ``SVIRunResult``.
+
+        ``init_state`` (the ``state`` of an earlier run) continues that run instead of
+        starting afresh; ``init_params`` gives starting values (constrained) to params.
+        """
         if not isinstance(num_steps, (int, np.integer)) or num_steps < 1:
             raise ValueError(f"SVI.run: num_steps must be a positive int, got {num_steps!r}")
-        state = self.init(rng_key, *args, init_params=init_params, **kwargs)
+        if init_state is not None:
+            if not isinstance(init_state, SVIState):
+                raise TypeError(f"SVI.run: init_state must be an SVIState (a run's .state), got {type(init_state).__name__}")
+            if init_params is not None:
+                raise ValueError("SVI.run: give init_state (to continue) or init_params (to start), not both")
+            if not self._constraints:
+                self.init(rng_key, *args, **kwargs)  # learn the params' constraints
+            state = init_state
+        else:
+            state = self.init(rng_key, *args, init_params=init_params, **kwargs)
         chunk = -(-num_steps // 20)  # about 20 updates of the progress bar
         run_chunk = self._chunk(chunk, stable_update)
         bar = None
