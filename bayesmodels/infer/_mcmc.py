@@ -20,7 +20,6 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .._logdensity._predictive import log_likelihood as pointwise_log_likelihood
-from ..kernels import HMCState
 from ..results import InferenceResult, SamplingWarning, diagnostic_messages
 from ._chains import BLOCK, ChainState, advance, chain_mesh, iteration_flags, shard_chains
 from ._dims import site_dims
@@ -76,11 +75,11 @@ def _next_keys(chain_keys, iteration):
 
 
 @eqx.filter_jit
-def _initial_carry(adaptation, params, positions, log_densities, grads) -> ChainState:
+def _initial_carry(kernel, adaptation, params, positions, log_densities, grads) -> ChainState:
     """Every chain's state at its starting point, with a fresh warm-up state."""
     num_chains = positions.shape[0]
     warmup_state = jax.tree.map(lambda x: jnp.broadcast_to(x, (num_chains,) + x.shape), adaptation.init(params))
-    return ChainState(HMCState(positions, log_densities, grads), warmup_state)
+    return ChainState(jax.vmap(kernel.initial_state)(positions, log_densities, grads), warmup_state)
 
 
 @eqx.filter_jit
@@ -203,7 +202,10 @@ class MCMC:
         else:
             start = sampler.start(np.asarray(init_keys), args, kwargs, init_params)
             params = sampler.initial_params(start.positions.shape[1], start.positions.dtype)
-            carry = _initial_carry(sampler.adaptation(), params, start.positions, start.log_densities, start.grads)
+            kernel = sampler.kernel(start.log_density_fn)
+            carry = _initial_carry(
+                kernel, sampler.adaptation(), params, start.positions, start.log_densities, start.grads
+            )
             first_index, num_warmup = 0, self.num_warmup
         num_samples = self.num_samples if phase == "sample" else 0
         if num_warmup + num_samples == 0:

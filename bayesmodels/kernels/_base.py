@@ -57,6 +57,13 @@ class AbstractKernel(eqx.Module):
     def empty_info(self, state: HMCState):
         """An info of zeros with the types ``step`` returns (for skipped iterations)."""
 
+    def initial_state(self, position, log_density, log_density_grad):
+        """The state of one chain at a starting point whose log density and gradient are
+        known (the driver maps it over chains). A kernel whose state carries more than
+        ``HMCState`` overrides it; every state has ``position``, ``log_density`` and
+        ``log_density_grad``, which the warm-up adaptation reads."""
+        return HMCState(position, log_density, log_density_grad)
+
 
 def init_state(log_density_fn, position) -> HMCState:
     """``HMCState`` at ``position``: evaluates the log density and its gradient."""
