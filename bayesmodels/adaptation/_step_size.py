@@ -16,25 +16,35 @@ from jax import lax
 
 from ..kernels import HMCState, IntegratorState, KernelParams, integrate_step, kinetic_energy, sample_momentum
 
-__all__ = ["find_reasonable_step_size"]
+__all__ = ["find_reasonable_step_size", "leapfrog_log_accept_ratio"]
 
 _LOG_TARGET = math.log(0.8)
+
+
+def leapfrog_log_accept_ratio(kernel, key, state: HMCState, params: KernelParams, step_size):
+    """Log acceptance ratio of one integrator step with fresh momentum (NaN: ``-inf``)."""
+    inverse_mass_matrix = params.inverse_mass_matrix
+    momentum = sample_momentum(key, inverse_mass_matrix, state.position)
+    start = IntegratorState(state.position, momentum, state.log_density, state.log_density_grad)
+    end = integrate_step(kernel.integrator, kernel.log_density_fn, start, step_size, inverse_mass_matrix)
+    initial = -state.log_density + kinetic_energy(inverse_mass_matrix, momentum)
+    final = -end.log_density + kinetic_energy(inverse_mass_matrix, end.momentum)
+    return jnp.where(jnp.isnan(final), -jnp.inf, initial - final)
 
 
 def find_reasonable_step_size(kernel, key, state: HMCState, params: KernelParams, max_tries: int = 100):
     """A step size whose single step is accepted with probability about 0.8.
 
-    ``kernel`` supplies ``log_density_fn`` and ``integrator``.
+    One step is one integrator step (``kernel`` supplies ``log_density_fn`` and
+    ``integrator``), or, for a kernel with a method
+    ``trial_log_accept_ratio(key, state, params, step_size)``, whatever that method tries.
     """
-    inverse_mass_matrix = params.inverse_mass_matrix
+    trial = getattr(kernel, "trial_log_accept_ratio", None)
 
     def log_accept_ratio(step_size, key):
-        momentum = sample_momentum(key, inverse_mass_matrix, state.position)
-        start = IntegratorState(state.position, momentum, state.log_density, state.log_density_grad)
-        end = integrate_step(kernel.integrator, kernel.log_density_fn, start, step_size, inverse_mass_matrix)
-        initial = -state.log_density + kinetic_energy(inverse_mass_matrix, momentum)
-        final = -end.log_density + kinetic_energy(inverse_mass_matrix, end.momentum)
-        return jnp.where(jnp.isnan(final), -jnp.inf, initial - final)
+        if trial is not None:
+            return trial(key, state, params, step_size)
+        return leapfrog_log_accept_ratio(kernel, key, state, params, step_size)
 
     def keep_going(carry):
         step_size, _, done, tries = carry
