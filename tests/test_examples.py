@@ -245,3 +245,27 @@ def test_numpyro_basics_class_goes_from_prior_to_a_loaded_fit(tmp_path, capsys):
         mean, std, *_, n_eff, r_hat = rows[name]
         assert abs(mean - exact) < 5 * std / np.sqrt(n_eff) + 0.01, (name, mean, exact)  # + print rounding
         assert r_hat < 1.05
+
+
+@small_run
+def test_variational_inference_compares_guides_with_nuts(tmp_path, capsys):
+    figures = _load("variational_inference").main(
+        tmp_path, num_steps=3000, num_samples=800, num_warmup=300, progress_bar=False
+    )
+    _figures_ok(figures, ["variational_inference_loss.png", "variational_inference_posterior.png"])
+    printed = capsys.readouterr().out
+    rows = {line.split()[0]: line.split() for line in printed.splitlines() if line.split()[:1] in (["nuts"], ["normal"], ["mvn"], ["laplace"])}
+    slope_sd = {name: float(row[4].strip("()")) for name, row in rows.items()}
+    slope_mean = {name: float(row[3]) for name, row in rows.items()}
+    correlation = {
+        line.split(":")[0]: float(line.rsplit(" ", 1)[1]) for line in printed.splitlines() if "correlation" in line
+    }
+    # NUTS's mean has MCSE below sd / sqrt(100); every guide finds the mean to within 5 of them
+    for guide in ("normal", "mvn", "laplace"):
+        assert abs(slope_mean[guide] - slope_mean["nuts"]) < 5 * slope_sd["nuts"] / 10
+    # mean field: conditional sd (about sqrt(1 - rho^2) = 0.27 of the marginal), no correlation;
+    # the full-rank guides: the marginal sd within 20%, the correlation near NUTS's -0.96
+    assert slope_sd["normal"] < 0.5 * slope_sd["nuts"] and abs(correlation["normal"]) < 0.2
+    for guide in ("mvn", "laplace"):
+        assert abs(slope_sd[guide] / slope_sd["nuts"] - 1) < 0.2
+        assert correlation[guide] < -0.9
