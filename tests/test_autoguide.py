@@ -242,3 +242,16 @@ def test_bad_settings_are_rejected():
         AutoNormal(regression, init_scale=0.0)
     with pytest.raises(ValueError, match="rank"):
         AutoLowRankMultivariateNormal(regression, rank=0)
+
+
+def test_a_non_finite_start_names_the_site():
+    def model():
+        s = bm.sample("s", dist.HalfNormal(2.0))
+        bm.factor("cap", jnp.where(s > 2.0, -jnp.inf, 0.0))  # a hard bound on s
+
+    from bayesmodels.infer import init_to_value
+
+    guide = AutoNormal(model, init_loc_fn=init_to_value(values={"s": 3.0}))
+    svi = SVI(model, guide, optax.adam(0.01), Trace_ELBO())
+    with pytest.raises(ValueError, match="not finite.*'cap'"):
+        svi.init(jax.random.key(0))
