@@ -1,6 +1,7 @@
-"""Inference: from a model to draws (``MCMC`` with ``NUTS`` and ``HMC``; ``SVI`` with
-``Trace_ELBO``, ``TraceMeanField_ELBO`` or ``RenyiELBO`` and the guides of
-``autoguide``; ``Predictive``, ``log_likelihood``, ``initialize_model``, init strategies).
+"""Inference: from a model to draws (``MCMC`` with ``NUTS``, ``HMC`` or the gradient-free
+``SA``; ``SVI`` with ``Trace_ELBO``, ``TraceMeanField_ELBO`` or ``RenyiELBO`` and the
+guides of ``autoguide``; ``Predictive``, ``log_likelihood``, ``initialize_model``, init
+strategies).
 
 Names follow ``numpyro.infer``.
 """
@@ -18,6 +19,7 @@ from .._logdensity._initialize import ModelInfo, ParamInfo, initialize_model
 from .._logdensity._predictive import Predictive, log_likelihood
 from ._elbo import RenyiELBO, Trace_ELBO, TraceMeanField_ELBO
 from ._mcmc import MCMC, MCMCState
+from ._sa import SA
 from ._samplers import HMC, NUTS
 from ._svi import SVI, SVIRunResult, SVIState
 
@@ -30,6 +32,7 @@ __all__ = [
     "ParamInfo",
     "Predictive",
     "RenyiELBO",
+    "SA",
     "SVI",
     "SVIRunResult",
     "SVIState",

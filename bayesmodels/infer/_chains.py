@@ -79,11 +79,13 @@ def iteration_flags(schedule, first_index: int, num_warmup: int, num_samples: in
 def _iteration(kernel: AbstractKernel, adaptation: WindowAdaptation, chain_key, carry: ChainState, flags):
     key = jax.random.fold_in(chain_key, flags.index)
     search_key, step_key = jax.random.split(key)
-    warmup = lax.cond(
-        flags.restart,
-        lambda: adaptation.restart(kernel, search_key, carry.warmup, carry.state),
-        lambda: carry.warmup,
-    )
+    warmup = carry.warmup
+    if adaptation.adapt_step_size:  # else never searched (nor traced: a kernel may have no step size)
+        warmup = lax.cond(
+            flags.restart,
+            lambda: adaptation.restart(kernel, search_key, carry.warmup, carry.state),
+            lambda: carry.warmup,
+        )
     state, info = kernel.step(step_key, carry.state, warmup.params)
     step_size = warmup.params.step_size
     warmup = lax.cond(

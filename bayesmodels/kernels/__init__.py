@@ -9,6 +9,7 @@ from ._hmc import HMCInfo, HMCKernel
 from ._integrators import Integrator, IntegratorState, integrate_step, mclachlan, velocity_verlet, yoshida
 from ._metric import LowRankMetric, kinetic_energy, sample_momentum, velocity
 from ._nuts import NUTSInfo, NUTSKernel
+from ._sa import SAInfo, SAKernel, SAState
 
 __all__ = [
     "AbstractKernel",
@@ -21,6 +22,9 @@ __all__ = [
     "LowRankMetric",
     "NUTSInfo",
     "NUTSKernel",
+    "SAInfo",
+    "SAKernel",
+    "SAState",
     "integrate_step",
     "kinetic_energy",
     "mclachlan",
