@@ -34,15 +34,15 @@ from ._model._persist import load_model, save_model
 from .handlers import seed as seed_handler
 from .handlers import trace, uncondition
 from ._model._guides import make_guide
-from .infer import HMC, MCMC, NUTS, SA, SVI, Predictive, Trace_ELBO
+from .infer import HMC, MCMC, NUTS, SA, SVI, BarkerMH, Predictive, Trace_ELBO
 from .infer._svi_result import variational_result
 from .infer import log_likelihood as pointwise_log_likelihood
 from .results import InferenceResult, SamplingWarning
 
 __all__ = ["Model", "NotFittedError"]
 
-METHODS = ("nuts", "hmc", "sa", "vi")
-_LATER = ("barker", "mixed_hmc")
+METHODS = ("nuts", "hmc", "barker", "sa", "vi")
+_LATER = ("mixed_hmc",)
 
 
 class NotFittedError(ValueError, AttributeError):
@@ -226,8 +226,8 @@ class Model:
 
         Args:
             *args, **kwargs: ``define``'s arguments (the data).
-            method: ``"nuts"``, ``"hmc"`` or ``"sa"`` (gradient-free), or a sampler
-                configured without a model, e.g.
+            method: ``"nuts"``, ``"hmc"``, ``"barker"`` (``BarkerMH``) or ``"sa"``
+                (gradient-free), or a sampler configured without a model, e.g.
                 ``bm.infer.NUTS(target_accept_prob=0.95)``; or ``"vi"`` for variational
                 inference (SVI with ``Trace_ELBO``).
             seed: an int or a ``jax.random.PRNGKey``; same seed, same draws.
@@ -299,6 +299,8 @@ class Model:
                 return NUTS(self)
             if name == "hmc":
                 return HMC(self)
+            if name == "barker":
+                return BarkerMH(self)
             if name == "sa":
                 return SA(self)
             if name in _LATER:

@@ -1,5 +1,5 @@
-"""Inference: from a model to draws (``MCMC`` with ``NUTS``, ``HMC`` or the gradient-free
-``SA``; ``SVI`` with ``Trace_ELBO``, ``TraceMeanField_ELBO`` or ``RenyiELBO`` and the
+"""Inference: from a model to draws (``MCMC`` with ``NUTS``, ``HMC``, ``BarkerMH`` or the
+gradient-free ``SA``; ``SVI`` with ``Trace_ELBO``, ``TraceMeanField_ELBO`` or ``RenyiELBO`` and the
 guides of ``autoguide``; ``Predictive``, ``log_likelihood``, ``initialize_model``, init
 strategies).
 
@@ -17,6 +17,7 @@ from .._logdensity._init_strategies import (
 )
 from .._logdensity._initialize import ModelInfo, ParamInfo, initialize_model
 from .._logdensity._predictive import Predictive, log_likelihood
+from ._barker import BarkerMH
 from ._elbo import RenyiELBO, Trace_ELBO, TraceMeanField_ELBO
 from ._mcmc import MCMC, MCMCState
 from ._sa import SA
@@ -24,6 +25,7 @@ from ._samplers import HMC, NUTS
 from ._svi import SVI, SVIRunResult, SVIState
 
 __all__ = [
+    "BarkerMH",
     "HMC",
     "MCMC",
     "MCMCState",

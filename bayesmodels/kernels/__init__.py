@@ -4,6 +4,7 @@ Each kernel is an immutable ``equinox.Module`` holding its settings and the log 
 ``kernel.init(position) -> state`` and ``kernel.step(key, state, params) -> (state, info)``.
 """
 
+from ._barker import BarkerInfo, BarkerKernel
 from ._base import AbstractKernel, HMCState, KernelParams
 from ._hmc import HMCInfo, HMCKernel
 from ._integrators import Integrator, IntegratorState, integrate_step, mclachlan, velocity_verlet, yoshida
@@ -13,6 +14,8 @@ from ._sa import SAInfo, SAKernel, SAState
 
 __all__ = [
     "AbstractKernel",
+    "BarkerInfo",
+    "BarkerKernel",
     "HMCInfo",
     "HMCKernel",
     "HMCState",
