@@ -22,7 +22,7 @@ from scipy import stats
 import bayesmodels as bm
 import bayesmodels.distributions as dist
 from bayesmodels import diagnostics
-from bayesmodels.infer import MCMC
+from bayesmodels.infer import HMC, MCMC, NUTS
 from bayesmodels.infer._barker import BarkerMH
 from bayesmodels.kernels import KernelParams, LowRankMetric
 from bayesmodels.kernels._barker import BarkerKernel, metric_root
@@ -353,6 +353,26 @@ def test_tutorial_model_matches_quadrature_with_thinning(tutorial_vectorized):
     assert "energy" not in sample_stats
     assert 0.2 < float(sample_stats["acceptance_rate"].mean()) < 0.6
     assert tutorial_vectorized.to_result().attrs["sampler"] == "BarkerMH"
+
+
+@pytest.mark.parametrize(
+    "sampler",
+    [
+        # HMC's default trajectory (2 pi) is a whole period of a unit-variance Gaussian
+        # under the adapted metric, so consecutive draws nearly repeat; a quarter period
+        # gives nearly independent draws
+        lambda model: HMC(model, trajectory_length=1.6),
+        NUTS,
+    ],
+    ids=["HMC", "NUTS"],
+)
+def test_the_tutorial_model_fits_with_hmc_and_nuts_through_the_same_call(sampler):
+    """The issue's check: one MCMC call with thinning serves HMC, BarkerMH (above) and NUTS."""
+    mcmc = MCMC(sampler(numpyro_basics_model), chain_method="vectorized", **TUTORIAL)
+    mcmc.run(jax.random.PRNGKey(9), TUTORIAL_X)
+    samples = mcmc.get_samples(group_by_chain=True)
+    assert samples["mu"].shape == (2, 2000)
+    _assert_tutorial_means(samples)
 
 
 def test_sequential_chains_match_vectorized(tutorial_vectorized):
