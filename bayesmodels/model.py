@@ -34,15 +34,14 @@ from ._model._persist import load_model, save_model
 from .handlers import seed as seed_handler
 from .handlers import trace, uncondition
 from ._model._guides import make_guide
-from .infer import HMC, MCMC, NUTS, SA, SVI, BarkerMH, Predictive, Trace_ELBO
+from .infer import HMC, MCMC, NUTS, SA, SVI, BarkerMH, MixedHMC, Predictive, Trace_ELBO
 from .infer._svi_result import variational_result
 from .infer import log_likelihood as pointwise_log_likelihood
 from .results import InferenceResult, SamplingWarning
 
 __all__ = ["Model", "NotFittedError"]
 
-METHODS = ("nuts", "hmc", "barker", "sa", "vi")
-_LATER = ("mixed_hmc",)
+METHODS = ("nuts", "hmc", "barker", "mixed_hmc", "sa", "vi")
 
 
 class NotFittedError(ValueError, AttributeError):
@@ -226,10 +225,12 @@ class Model:
 
         Args:
             *args, **kwargs: ``define``'s arguments (the data).
-            method: ``"nuts"``, ``"hmc"``, ``"barker"`` (``BarkerMH``) or ``"sa"``
+            method: ``"nuts"``, ``"hmc"``, ``"barker"`` (``BarkerMH``), ``"mixed_hmc"``
+                (``MixedHMC(HMC)``, for discrete latent sites) or ``"sa"``
                 (gradient-free), or a sampler configured without a model, e.g.
-                ``bm.infer.NUTS(target_accept_prob=0.95)``; or ``"vi"`` for variational
-                inference (SVI with ``Trace_ELBO``).
+                ``bm.infer.NUTS(target_accept_prob=0.95)`` or
+                ``bm.infer.DiscreteHMCGibbs(bm.infer.NUTS())``; or ``"vi"`` for
+                variational inference (SVI with ``Trace_ELBO``).
             seed: an int or a ``jax.random.PRNGKey``; same seed, same draws.
             num_warmup, num_samples: warm-up iterations and draws per chain (for
                 ``"vi"``: ``num_samples`` draws from the fitted guide, in one chain).
@@ -301,10 +302,10 @@ class Model:
                 return HMC(self)
             if name == "barker":
                 return BarkerMH(self)
+            if name == "mixed_hmc":
+                return MixedHMC(HMC(self))
             if name == "sa":
                 return SA(self)
-            if name in _LATER:
-                raise ValueError(f"method={method!r} is not available yet; available: {', '.join(METHODS)}")
             raise ValueError(
                 f"method={method!r} is not a sampling method; use one of {', '.join(METHODS)} or a "
                 "configured sampler such as bm.infer.NUTS(target_accept_prob=0.9)"

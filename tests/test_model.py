@@ -156,9 +156,8 @@ def test_fit_with_a_configured_sampler(configured_fitted):
 @pytest.mark.parametrize(
     "method, message",
     [
-        ("mixed_hmc", r"method='mixed_hmc' is not available yet; available: nuts, hmc, barker, sa, vi"),
-        ("nutz", r"method='nutz' is not a sampling method; use one of nuts, hmc, barker, sa, vi or a configured sampler"),
-        (3, r"method must be one of nuts, hmc, barker, sa, vi or a sampler such as bm.infer.NUTS\(...\), got 3"),
+        ("nutz", r"method='nutz' is not a sampling method; use one of nuts, hmc, barker, mixed_hmc, sa, vi or a configured sampler"),
+        (3, r"method must be one of nuts, hmc, barker, mixed_hmc, sa, vi or a sampler such as bm.infer.NUTS\(...\), got 3"),
     ],
 )
 def test_unknown_or_later_method_is_a_clear_error(method, message):

@@ -41,9 +41,10 @@ def site_transform(site):
         raise NotImplementedError(f"site {site.name!r} ({family_name(site.fn)}): {error}") from None
 
 
-def latent_sites(model_trace, *, method: str = "a gradient-based method"):
-    """The latent sample sites of a trace; raise ``ValueError`` for discrete ones."""
-    sites = [site for site in model_trace.values() if site.is_latent]
+def latent_sites(model_trace, *, method: str = "a gradient-based method", exclude=()):
+    """The latent sample sites of a trace, less those named in ``exclude`` (the sites a
+    Gibbs step updates); raise ``ValueError`` for discrete ones."""
+    sites = [site for site in model_trace.values() if site.is_latent and site.name not in exclude]
     for site in sites:
         if site.fn.is_discrete:
             raise ValueError(
@@ -62,9 +63,10 @@ class LatentLayout:
     slots: tuple
 
     @classmethod
-    def from_trace(cls, model_trace, *, method: str = "a gradient-based method") -> LatentLayout:
+    def from_trace(cls, model_trace, *, method: str = "a gradient-based method", exclude=()) -> LatentLayout:
+        """The layout of the latent sites of ``model_trace`` not named in ``exclude``."""
         slots, offset = [], 0
-        for site in latent_sites(model_trace, method=method):
+        for site in latent_sites(model_trace, method=method, exclude=exclude):
             shape = tuple(site.fn.shape(site.sample_shape))
             unconstrained = tuple(site_transform(site).inverse_shape(shape))
             slots.append(LatentSlot(site.name, shape, unconstrained, offset))

@@ -1,5 +1,6 @@
-"""Inference: from a model to draws (``MCMC`` with ``NUTS``, ``HMC``, ``BarkerMH`` or the
-gradient-free ``SA``; ``SVI`` with ``Trace_ELBO``, ``TraceMeanField_ELBO`` or ``RenyiELBO`` and the
+"""Inference: from a model to draws (``MCMC`` with ``NUTS``, ``HMC``, ``BarkerMH``, the
+gradient-free ``SA``, and for discrete latent sites ``DiscreteHMCGibbs``, ``HMCGibbs`` and
+``MixedHMC``; ``SVI`` with ``Trace_ELBO``, ``TraceMeanField_ELBO`` or ``RenyiELBO`` and the
 guides of ``autoguide``; ``Predictive``, ``log_likelihood``, ``initialize_model``, init
 strategies).
 
@@ -19,16 +20,21 @@ from .._logdensity._initialize import ModelInfo, ParamInfo, initialize_model
 from .._logdensity._predictive import Predictive, log_likelihood
 from ._barker import BarkerMH
 from ._elbo import RenyiELBO, Trace_ELBO, TraceMeanField_ELBO
+from ._gibbs import DiscreteHMCGibbs, HMCGibbs
 from ._mcmc import MCMC, MCMCState
+from ._mixed_hmc import MixedHMC
 from ._sa import SA
 from ._samplers import HMC, NUTS
 from ._svi import SVI, SVIRunResult, SVIState
 
 __all__ = [
     "BarkerMH",
+    "DiscreteHMCGibbs",
     "HMC",
+    "HMCGibbs",
     "MCMC",
     "MCMCState",
+    "MixedHMC",
     "NUTS",
     "ModelInfo",
     "ParamInfo",

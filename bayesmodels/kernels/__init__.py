@@ -6,9 +6,11 @@ Each kernel is an immutable ``equinox.Module`` holding its settings and the log 
 
 from ._barker import BarkerInfo, BarkerKernel
 from ._base import AbstractKernel, HMCState, KernelParams
+from ._gibbs import ConditionalDensity, DiscreteGibbsUpdate, GibbsKernel
 from ._hmc import HMCInfo, HMCKernel
 from ._integrators import Integrator, IntegratorState, integrate_step, mclachlan, velocity_verlet, yoshida
 from ._metric import LowRankMetric, kinetic_energy, sample_momentum, velocity
+from ._mixed_hmc import MixedHMCKernel
 from ._nuts import NUTSInfo, NUTSKernel
 from ._sa import SAInfo, SAKernel, SAState
 
@@ -16,6 +18,9 @@ __all__ = [
     "AbstractKernel",
     "BarkerInfo",
     "BarkerKernel",
+    "ConditionalDensity",
+    "DiscreteGibbsUpdate",
+    "GibbsKernel",
     "HMCInfo",
     "HMCKernel",
     "HMCState",
@@ -23,6 +28,7 @@ __all__ = [
     "IntegratorState",
     "KernelParams",
     "LowRankMetric",
+    "MixedHMCKernel",
     "NUTSInfo",
     "NUTSKernel",
     "SAInfo",
