@@ -2,20 +2,19 @@ r"""``BarkerMH`` as users name it: a model (or a potential function) plus settin
 ``MCMC`` driver. Keyword names and defaults follow NumPyro's ``BarkerMH``.
 
 It shares the starting points, the metric and the windowed warm-up with ``HMC`` and
-``NUTS`` (``_HamiltonianSampler``); only the kernel differs. There is no integrator, so the
-one the shared constructor asks for is a placeholder that ``attrs`` leaves out.
+``NUTS`` (``_GradientSampler``); only the kernel differs.
 """
 
 from __future__ import annotations
 
 from .._logdensity._init_strategies import init_to_uniform
 from ..kernels._barker import BarkerKernel
-from ._samplers import _HamiltonianSampler
+from ._samplers import _GradientSampler
 
 __all__ = ["BarkerMH"]
 
 
-class BarkerMH(_HamiltonianSampler):
+class BarkerMH(_GradientSampler):
     r"""Metropolis-Hastings with the Barker proposal (Livingstone & Zanella 2022).
 
     Each coordinate (whitened by the metric :math:`M^{-1} = R R^\top`) moves by
@@ -75,15 +74,7 @@ class BarkerMH(_HamiltonianSampler):
         super().__init__(
             model, potential_fn, step_size, inverse_mass_matrix, adapt_step_size, adapt_mass_matrix,
             dense_mass, target_accept_prob, init_strategy,
-            integrator="velocity_verlet",  # unused: the shared constructor needs one
-            regularize_mass_matrix=True,
-            low_rank_mass=0,
         )  # fmt: skip
 
     def kernel(self, log_density_fn) -> BarkerKernel:
         return BarkerKernel(log_density_fn)
-
-    def attrs(self) -> dict:
-        attrs = super().attrs()
-        del attrs["integrator"]
-        return attrs

@@ -58,8 +58,9 @@ class _PotentialDensity:
 _POTENTIAL_DENSITIES: dict = {}  # (potential_fn, pytree layout) -> its _PotentialDensity
 
 
-class _HamiltonianSampler:
-    """What ``HMC`` and ``NUTS`` share: model or potential, step size, metric, warm-up."""
+class _GradientSampler:
+    """What the gradient-based samplers (``HMC``, ``NUTS``, ``BarkerMH``) share: model or
+    potential, step size, metric, warm-up, starting points."""
 
     name = "HMC"
 
@@ -74,9 +75,8 @@ class _HamiltonianSampler:
         dense_mass,
         target_accept_prob,
         init_strategy,
-        integrator,
-        regularize_mass_matrix,
-        low_rank_mass,
+        regularize_mass_matrix=True,
+        low_rank_mass=0,
     ):
         if model is not None and potential_fn is not None:
             raise ValueError(f"{self.name} takes a `model` or a `potential_fn`, not both")
@@ -124,7 +124,6 @@ class _HamiltonianSampler:
         self.dense_mass = bool(dense_mass)
         self.target_accept_prob = float(target_accept_prob)
         self.init_strategy = init_strategy
-        self.integrator = as_integrator(integrator)
         self.regularize_mass_matrix = bool(regularize_mass_matrix)
         self.low_rank_mass = int(low_rank_mass)
 
@@ -161,7 +160,6 @@ class _HamiltonianSampler:
             "sampler": self.name,
             "target_accept_prob": self.target_accept_prob,
             "dense_mass": self.dense_mass,
-            "integrator": self.integrator.name,
             **({"low_rank_mass": self.low_rank_mass} if self.low_rank_mass else {}),
         }
 
@@ -284,6 +282,34 @@ def _chain_values(init_params: dict, chain: int, num_chains: int) -> dict:
         value = np.asarray(value)
         values[name] = value[chain] if num_chains > 1 and value.ndim >= 1 and value.shape[0] == num_chains else value
     return values
+
+
+class _HamiltonianSampler(_GradientSampler):
+    """``_GradientSampler`` with an integrator: what ``HMC`` and ``NUTS`` share."""
+
+    def __init__(
+        self,
+        model,
+        potential_fn,
+        step_size,
+        inverse_mass_matrix,
+        adapt_step_size,
+        adapt_mass_matrix,
+        dense_mass,
+        target_accept_prob,
+        init_strategy,
+        integrator,
+        regularize_mass_matrix,
+        low_rank_mass,
+    ):
+        super().__init__(
+            model, potential_fn, step_size, inverse_mass_matrix, adapt_step_size, adapt_mass_matrix,
+            dense_mass, target_accept_prob, init_strategy, regularize_mass_matrix, low_rank_mass,
+        )  # fmt: skip
+        self.integrator = as_integrator(integrator)
+
+    def attrs(self) -> dict:
+        return {**super().attrs(), "integrator": self.integrator.name}
 
 
 class HMC(_HamiltonianSampler):
