@@ -19,7 +19,10 @@ def enable_x64(use_x64: bool = True) -> None:
     """Use float64 (and int64) by default instead of float32.
 
     Call it at the start of a program, before any arrays are created: arrays made
-    earlier keep their 32-bit dtype.
+    earlier keep their 32-bit dtype. It sets JAX's ``jax_enable_x64`` option.
+
+    Args:
+        use_x64: True for 64-bit defaults, False to go back to 32-bit.
     """
     jax.config.update("jax_enable_x64", bool(use_x64))
 
@@ -30,7 +33,15 @@ def set_host_device_count(n: int) -> None:
 
     It sets XLA's ``--xla_force_host_platform_device_count`` flag, which XLA reads when
     the CPU backend starts: call it at the top of the program, before any JAX computation.
-    Called later it has no effect, and a ``RuntimeWarning`` says so.
+    Called later it has no effect, and a ``RuntimeWarning`` says so (unless the count is
+    already ``n``). ``import bayesmodels`` already sets one device per usable core (at
+    least 4) unless ``BAYESMODELS_HOST_DEVICES`` says otherwise.
+
+    Args:
+        n: the number of CPU devices, a positive int.
+
+    Raises:
+        ValueError: ``n`` is not a positive int.
     """
     if not (isinstance(n, int) and n >= 1):
         raise ValueError(f"set_host_device_count: n must be a positive integer, got {n!r}")
@@ -109,15 +120,17 @@ def set_compilation_cache(path="default") -> None:
     variable ``BAYESMODELS_COMPILATION_CACHE`` is ``0``/``off`` (or a directory, used
     instead of the default), or JAX's ``jax_compilation_cache_dir`` was already set.
 
-    Args:
-        path: a directory; ``"default"`` for :func:`default_cache_dir`; ``None`` turns
-            the cache off for the rest of the process.
-
     Every compiled program is kept, however quick its compilation was (model
     initialisation runs many small ones); a fitted model takes well under a megabyte.
     The directory is not pruned (JAX prunes only with the ``filelock`` package and
     ``jax_compilation_cache_max_size``); delete it at will. The cache is JAX's own: this
     sets ``jax_compilation_cache_dir`` and its threshold options.
+
+    Args:
+        path: a directory (a string or ``pathlib.Path``); ``"default"`` for
+            ``default_cache_dir()`` (``$XDG_CACHE_HOME/bayesmodels/jax`` or
+            ``~/.cache/bayesmodels/jax`` on Linux); ``None`` turns the cache off for the
+            rest of the process.
     """
     compilation_cache.reset_cache()
     if path is None:

@@ -51,6 +51,19 @@ def _as_key(rng_seed):
 class seed(Messenger):
     """Give every site that must draw randomness its own key, split from ``rng_seed``.
 
+    On a site that would otherwise need a key (a latent sample site with no value yet, a
+    ``prng_key`` site, a subsampled plate, a ``param`` whose ``init_value`` is a function)
+    it sets ``site.rng_key`` to a fresh key and advances its own: ``key, site.rng_key =
+    split(key)``. The handler keeps that state, so calling the same seeded model again
+    draws new values; make a new ``seed`` to repeat a draw. Sites hidden by a ``block``
+    inside it get no key: put ``seed`` inside ``block``.
+
+    Args:
+        fn: the model to wrap; None (the default) to use the handler as a context manager.
+        rng_seed: an int, or a JAX key (``jax.random.PRNGKey(0)``, a typed key, or a
+            scalar integer array). Required (``TypeError`` if missing or of another type).
+        hide_types: site types to leave alone, e.g. ``("plate",)``.
+
     Example:
         >>> import bayesmodels as bm
         >>> import bayesmodels.distributions as dist
@@ -76,8 +89,14 @@ class seed(Messenger):
 class trace(Messenger):
     """Record every site, in order, into an ``OrderedDict`` name -> ``Site``.
 
-    ``with trace() as tr:`` gives the dict; ``trace(model).get_trace(*args)`` runs the
-    model and returns it. A second site under a name already used raises ``ValueError``.
+    In ``postprocess_message``, once the site's value is final, it stores a copy of the
+    site (``prng_key`` sites are not recorded). ``with trace() as tr:`` gives the dict;
+    ``trace(model).get_trace(*args)`` runs the model and returns it. A second site under
+    a name already used raises ``ValueError`` (a plate entered again is fine): this is
+    where duplicate site names are caught, as every inference driver traces the model.
+
+    Args:
+        fn: the model to wrap; None (the default) to use the handler as a context manager.
 
     Example:
         >>> import bayesmodels as bm
@@ -109,6 +128,18 @@ class trace(Messenger):
         self.trace[site.name] = site.copy()
 
     def get_trace(self, *args, **kwargs) -> OrderedDict:
+        """Run the wrapped model once and return its trace.
+
+        ``*args`` and ``**kwargs`` are passed to the model.
+
+        Returns:
+            an ``OrderedDict`` mapping each site name to a copy of its ``Site``, in the
+                order the sites finished.
+
+        Raises:
+            ValueError: two sites share a name.
+            TypeError: the handler was made without a model.
+        """
         self(*args, **kwargs)
         return self.trace
 
@@ -129,6 +160,16 @@ def _duplicate_message(site, previous) -> str:
 
 class condition(Messenger):
     """Observe sample sites: ``data[name]`` (or ``condition_fn(site)``) becomes their value.
+
+    On a sample site with a value to give (not None) it sets ``site.value`` and
+    ``site.is_observed = True``, so the site contributes its log density at that value
+    instead of being drawn. Other sites pass unchanged.
+
+    Args:
+        fn: the model to wrap; None (the default) to use the handler as a context manager.
+        data: a dict mapping site names to observed values.
+        condition_fn: instead of ``data``, a function ``site -> value or None``.
+            Give exactly one of ``data`` and ``condition_fn`` (``ValueError`` otherwise).
 
     Example:
         >>> import bayesmodels as bm
@@ -159,6 +200,15 @@ class substitute(Messenger):
     """Set the value of sample, param, deterministic and plate sites without observing
     them: ``data[name]`` or ``substitute_fn(site)`` (None leaves a site alone).
 
+    It sets ``site.value`` and leaves ``site.is_observed`` as it was, so a substituted
+    latent site stays latent (it is how inference runs a model at given parameter values).
+
+    Args:
+        fn: the model to wrap; None (the default) to use the handler as a context manager.
+        data: a dict mapping site names to values.
+        substitute_fn: instead of ``data``, a function ``site -> value or None``.
+            Give exactly one of ``data`` and ``substitute_fn`` (``ValueError`` otherwise).
+
     Example:
         >>> import bayesmodels as bm
         >>> import bayesmodels.distributions as dist
@@ -186,6 +236,15 @@ class substitute(Messenger):
 
 class replay(Messenger):
     """Give latent sample (and plate) sites the values recorded in ``trace``.
+
+    For a latent sample site or a plate site whose name is in ``trace`` it sets
+    ``site.value`` to the recorded value; observed sites and names not in the trace pass
+    unchanged. A site whose type differs from the recorded one raises ``ValueError``.
+
+    Args:
+        fn: the model to wrap; None (the default) to use the handler as a context manager.
+        trace: a trace to replay, e.g. from ``trace(model).get_trace()`` (a dict name ->
+            ``Site``). Required (``ValueError`` if missing).
 
     Example:
         >>> import bayesmodels as bm
@@ -221,7 +280,18 @@ class block(Messenger):
     """Hide sites from the handlers outside this one.
 
     By default every site is hidden; ``hide=[names]``, ``expose=[names]``,
-    ``expose_types=[types]`` or ``hide_fn(site) -> bool`` choose.
+    ``expose_types=[types]`` or ``hide_fn(site) -> bool`` choose (the first one given in
+    that signature order wins). A hidden site gets ``site.stop = True``: the handlers
+    outside this one see neither hook for it (so an outer ``trace`` does not record it,
+    and an outer ``seed`` gives it no key). Its value is still computed.
+
+    Args:
+        fn: the model to wrap; None (the default) to use the handler as a context manager.
+        hide_fn: a function ``site -> bool``, True for the sites to hide.
+        hide: the names of the sites to hide.
+        expose_types: the site types to let through (``"sample"``, ``"param"``, ...);
+            the others are hidden.
+        expose: the names of the sites to let through; the others are hidden.
 
     Example:
         >>> import bayesmodels as bm
@@ -258,7 +328,13 @@ class mask(Messenger):
     """Switch off the log density of sample sites where ``mask`` is False.
 
     Values are still drawn (or observed); only their contribution to the log density is
-    dropped. ``mask`` is a bool or a boolean array broadcasting to the batch shape.
+    dropped. On a sample site it sets ``site.mask`` to ``mask`` (``and``-ed with a mask
+    already there).
+
+    Args:
+        fn: the model to wrap; None (the default) to use the handler as a context manager.
+        mask: a bool or a boolean array broadcasting to the sites' batch shape; True
+            keeps a term (``TypeError`` for other types).
 
     Example:
         >>> import jax.numpy as jnp
@@ -286,8 +362,17 @@ class mask(Messenger):
 
 
 class scale(Messenger):
-    """Multiply the log density of sample sites by ``scale`` (positive; may be an array
-    broadcasting to the batch shape).
+    r"""Multiply the log density of sample sites by ``scale``.
+
+    On a sample site it sets ``site.scale`` to ``scale`` (times a scale already there),
+    so the site's term in the model's log density becomes
+    :math:`\mathrm{scale}\cdot\log p(x)` (e.g. to weight a likelihood, or to
+    rescale a minibatch).
+
+    Args:
+        fn: the model to wrap; None (the default) to use the handler as a context manager.
+        scale: a positive float, or a positive array broadcasting to the sites' batch
+            shape (``ValueError`` when a concrete value is not positive).
 
     Example:
         >>> import bayesmodels as bm
@@ -315,7 +400,15 @@ class do(Messenger):
 
     As in Pyro and NumPyro, the site itself is still drawn (and recorded under its name),
     but what the rest of the model sees is the intervention: downstream sites are cut off
-    from it.
+    from it. On a sample site named in ``data``, a copy of the site is sent through this
+    handler and those outside it, and recorded under the site's name; the site itself is
+    renamed ``f"{name}__CF"``, gets the intervention value (not observed) and is stopped,
+    so the handlers outside do not see it.
+
+    Args:
+        fn: the model to wrap; None (the default) to use the handler as a context manager.
+        data: a dict mapping site names to intervention values. Required
+            (``ValueError`` if missing).
 
     Example:
         >>> import bayesmodels as bm
@@ -353,6 +446,13 @@ class uncondition(Messenger):
     """Turn observed sample sites back into latent ones (their data is ignored and the
     value is drawn), e.g. to simulate new data from a model written with ``obs=``.
 
+    On an observed sample site it sets ``site.is_observed = False`` and ``site.value =
+    None`` (``factor`` sites are left alone). The sites then need a key: run the model
+    under ``seed``.
+
+    Args:
+        fn: the model to wrap; None (the default) to use the handler as a context manager.
+
     Example:
         >>> import bayesmodels as bm
         >>> import bayesmodels.distributions as dist
@@ -369,7 +469,25 @@ class uncondition(Messenger):
 
 
 class infer_config(Messenger):
-    """Update each sample site's ``infer`` dict with ``config_fn(site)``."""
+    """Update each sample site's ``infer`` dict with ``config_fn(site)``.
+
+    ``site.infer`` holds hints for inference algorithms, such as
+    ``{"enumerate": "parallel"}``.
+
+    Args:
+        fn: the model to wrap; None (the default) to use the handler as a context manager.
+        config_fn: a function ``site -> dict`` (or None for no change) whose items are
+            added to ``site.infer``. Required (``ValueError`` if missing).
+
+    Example:
+        >>> import bayesmodels as bm
+        >>> import bayesmodels.distributions as dist
+        >>> def model():
+        ...     bm.sample("x", dist.Normal(0.0, 1.0), obs=0.0)
+        >>> configured = bm.handlers.infer_config(model, config_fn=lambda site: {"hint": 1})
+        >>> bm.handlers.trace(configured).get_trace()["x"].infer
+        {'hint': 1}
+    """
 
     def __init__(self, fn=None, config_fn=None):
         super().__init__(fn)
@@ -384,6 +502,14 @@ class infer_config(Messenger):
 
 class scope(Messenger):
     """Prefix the names of the sites inside with ``f"{prefix}{divider}"``.
+
+    It renames every site but ``prng_key`` ones (plate sites included), e.g. to use one
+    sub-model twice in a model without a name clash.
+
+    Args:
+        fn: the model to wrap; None (the default) to use the handler as a context manager.
+        prefix: the prefix (with the default ``""`` names become ``"/x"``).
+        divider: the text between the prefix and the name.
 
     Example:
         >>> import bayesmodels as bm

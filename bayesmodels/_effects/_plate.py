@@ -22,9 +22,37 @@ __all__ = ["plate"]
 
 
 class plate(Messenger):
-    """Mark the sites inside as independent along batch dim ``dim``, of size ``size``.
+    r"""Mark the sites inside as independent along batch dim ``dim``, of size ``size``.
 
-    Returns (from ``with plate(...) as idx``) the indices of the (sub)sample.
+    ``with plate(...) as idx`` gives the indices of the (sub)sample: ``arange(size)``, or
+    ``subsample_size`` indices drawn without replacement (which needs a ``seed``). Entering
+    it sends a ``plate`` site (named ``name``) through the handlers.
+
+    On each sample, deterministic and param site inside, it appends its ``PlateFrame`` to
+    ``site.plates``; a sample site's distribution is also expanded so that batch dim
+    ``dim`` has size ``subsample_size`` (size 1 broadcasts; any other size raises
+    ``ValueError``). When subsampling, the site's ``scale`` is multiplied by
+    ``size / subsample_size``, so that
+
+    .. math::
+
+        \log p(\text{data}) \approx \frac{N}{B} \sum_{i \in \text{batch}} \log p(x_i)
+
+    with :math:`N` = ``size`` and :math:`B` = ``subsample_size``.
+
+    Args:
+        name: the plate's name (also a site name, and the dimension's name in results).
+        size: the full number of independent elements, a positive Python int.
+        subsample_size: the number drawn at each run (at most ``size``); None (default)
+            means all of them, in order.
+        dim: the batch dim, negative, counted from the right of the batch shape; None
+            (default) takes the innermost dim no enclosing plate uses. A dim taken by an
+            enclosing plate raises ``ValueError``.
+
+    Raises:
+        TypeError: ``size`` or ``subsample_size`` is not a concrete integer (e.g. traced).
+        ValueError: a size that is not positive, ``subsample_size > size``, or a ``dim``
+            that is not a negative integer.
 
     Example:
         >>> import bayesmodels as bm
@@ -52,6 +80,7 @@ class plate(Messenger):
 
     @property
     def frame(self) -> PlateFrame:
+        """This plate as a ``PlateFrame``: ``(name, dim, size, subsample_size)``."""
         return PlateFrame(self.name, self.dim, self.size, self.subsample_size)
 
     def __enter__(self):

@@ -37,6 +37,24 @@ def sample(name: str, fn: Distribution, obs=None, *, obs_mask=None, infer=None, 
         rng_key: a key to draw with instead of one from ``seed``.
         sample_shape: extra leading shape of the draw.
 
+    Returns:
+        the site's value once the handlers have seen it. With no handler, ``obs``
+            (lists and tuples as arrays) for an observed site, and for a latent site a
+            draw with ``rng_key`` of shape ``sample_shape + fn.batch_shape +
+            fn.event_shape``. Under ``seed``, a draw with a key split from the seed
+            (enclosing plates broadcast ``fn``'s batch shape first). Under ``condition``,
+            ``substitute``, ``replay`` or ``do``, the value they give. With ``obs_mask``,
+            the observed entries where the mask is True and the imputed draws elsewhere.
+
+    Raises:
+        MissingRNGKeyError: a latent site with neither ``rng_key`` nor an enclosing
+            ``seed`` (nor a handler giving it a value).
+        TypeError: ``name`` is not a string, ``fn`` not a distribution, or ``obs_mask``
+            not boolean.
+        ValueError: ``obs_mask`` without ``obs``; observed data whose shape does not match
+            the distribution's (or values outside its support); and, under ``trace``
+            (every inference driver traces the model), a site name used twice.
+
     Example:
         >>> import bayesmodels as bm
         >>> import bayesmodels.distributions as dist
@@ -95,6 +113,24 @@ def param(name: str, init_value=None, *, constraint=constraints.real, event_dim=
     ``init_value`` is an array, or a function of a random key returning one. Outside an
     optimiser the site returns ``init_value`` (or whatever a handler substitutes).
 
+    Args:
+        name: unique name of the site within the model.
+        init_value: the initial value (an array or float, inside ``constraint``), or a
+            function ``rng_key -> array`` called with a key from ``seed``.
+        constraint: the set the parameter lives in (``constraints.positive``, ...); ``SVI``
+            optimises it unconstrained, through ``biject_to(constraint)``.
+        event_dim: how many rightmost dims of the value form one event (for params
+            inside plates); None means all of them. Stored on the site.
+
+    Returns:
+        the parameter's value. In ``SVI``, its current (constrained) value; otherwise
+            ``init_value``, or ``init_value(key)`` under ``seed`` when it is a function
+            (None when there is neither an ``init_value`` nor a handler giving a value).
+
+    Raises:
+        MissingRNGKeyError: ``init_value`` is a function and no ``seed`` is active.
+        ValueError: under ``trace`` (as in every inference driver), a site name used twice.
+
     Example:
         >>> import bayesmodels as bm
         >>> float(bm.param("w", 0.5))
@@ -113,6 +149,16 @@ def param(name: str, init_value=None, *, constraint=constraints.real, event_dim=
 def deterministic(name: str, value):
     """Record a function of other sites under ``name`` (kept with the draws); returns it.
 
+    Args:
+        name: unique name of the site within the model.
+        value: the value to record (an array or float, usually computed from other sites).
+
+    Returns:
+        ``value``, unless a handler (``substitute``) replaced it.
+
+    Raises:
+        ValueError: under ``trace`` (as in every inference driver), a site name used twice.
+
     Example:
         >>> import bayesmodels as bm
         >>> bm.deterministic("twice", 2.0 * 3.0)
@@ -124,6 +170,22 @@ def deterministic(name: str, value):
 
 def factor(name: str, log_factor) -> None:
     r"""Add ``log_factor`` to the model's log density (a ``Unit`` observed site).
+
+    With :math:`\ell` = ``log_factor``, the model's unnormalised log joint density becomes
+
+    .. math::
+
+        \log \tilde p(\theta, x) = \log p(\theta, x) + \ell
+
+    (a soft constraint, a penalty, or a likelihood written by hand).
+
+    Args:
+        name: unique name of the site within the model.
+        log_factor: the log-density term, a float or an array (its entries are summed
+            with the rest of the log density; an array's shape is the site's batch shape).
+
+    Raises:
+        ValueError: under ``trace`` (as in every inference driver), a site name used twice.
 
     Example:
         >>> import bayesmodels as bm
@@ -138,6 +200,15 @@ def factor(name: str, log_factor) -> None:
 
 def prng_key():
     """A fresh random key from the enclosing ``seed`` handler.
+
+    It is a ``prng_key`` site, which ``trace`` does not record.
+
+    Returns:
+        a JAX key split from the seed's key (shape ``(2,)``, dtype uint32, for a seed
+            given as an int).
+
+    Raises:
+        MissingRNGKeyError: no ``seed`` handler is active (NumPyro returns None here).
 
     Example:
         >>> import bayesmodels as bm
@@ -155,6 +226,15 @@ def subsample(data, event_dim: int):
 
     A plate at dim ``d`` indexes axis ``d - event_dim`` of ``data``, where that axis has the
     plate's full size.
+
+    Args:
+        data: an array with, for each subsampled plate, an axis of the plate's full size.
+        event_dim: the number of rightmost dims of ``data`` that are one event (not plate
+            dims), e.g. 1 for rows of features.
+
+    Returns:
+        ``data`` indexed by the plates' subsample indices (axes of other sizes, and data
+            outside subsampled plates, are returned unchanged).
 
     Example:
         >>> import jax.numpy as jnp

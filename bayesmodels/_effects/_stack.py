@@ -37,7 +37,36 @@ class Messenger:
     """Base of every handler: two hooks and a place on the stack.
 
     A handler works as a wrapper, ``handler(model, ...)(*args)``, and as a context manager,
-    ``with handler(...): model(*args)``.
+    ``with handler(...): model(*args)``. Calling a wrapping handler enters it, calls
+    ``fn`` with the arguments given, leaves it and returns what ``fn`` returned. Entering
+    pushes the handler on the (context-local) stack; leaving restores the stack as it was,
+    even when the model raised.
+
+    Each site of the model goes through ``process_message`` of the active handlers,
+    innermost first (until one sets ``site.stop``), then gets its default value (a latent
+    sample site draws with its ``rng_key``), then goes through ``postprocess_message`` of the
+    same handlers, outermost first. A new handler subclasses ``Messenger`` and overrides
+    one or both hooks, changing the ``Site`` in place.
+
+    Args:
+        fn: the model (any callable) to wrap, or None to use the handler as a context
+            manager only (``TypeError`` if it is given and not callable, or if a handler
+            made without one is called).
+
+    Example:
+        >>> import bayesmodels as bm
+        >>> import bayesmodels.distributions as dist
+        >>> class double_data(bm.handlers.Messenger):
+        ...     def process_message(self, site) -> None:
+        ...         if site.type == "sample" and site.is_observed:
+        ...             site.value = 2.0 * site.value
+        >>> def model():
+        ...     return bm.sample("x", dist.Normal(0.0, 1.0), obs=1.5)
+        >>> float(double_data(model)())
+        3.0
+        >>> with double_data():
+        ...     float(model())
+        3.0
     """
 
     def __init__(self, fn=None):
@@ -71,10 +100,25 @@ class Messenger:
             return self.fn(*args, **kwargs)
 
     def process_message(self, site: Site) -> None:
-        """Act on a site before its value is final (innermost handler first)."""
+        """Act on a site before its value is final (innermost handler first).
+
+        The base does nothing. A handler may set ``site.value`` (and ``is_observed``),
+        replace ``site.fn``, multiply ``site.scale``, combine ``site.mask``, give
+        ``site.rng_key``, rename the site, or set ``site.stop`` so that the handlers
+        outside it do not see the site (neither hook).
+
+        Args:
+            site: the ``Site`` being processed, changed in place.
+        """
 
     def postprocess_message(self, site: Site) -> None:
-        """Act on a site once its value is final."""
+        """Act on a site once its value is final (outermost handler first).
+
+        The base does nothing; recorders such as ``trace`` read the site here.
+
+        Args:
+            site: the ``Site``, with its final value.
+        """
 
 
 def apply_stack(site: Site) -> Site:

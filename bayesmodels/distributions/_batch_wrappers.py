@@ -21,7 +21,24 @@ class Independent(Distribution):
     r"""Reinterpret the rightmost ``reinterpreted_batch_ndims`` batch dims of
     ``base_dist`` as event dims: their log densities are summed,
 
-    .. math:: \log p(x) = \sum_{i \in \text{reinterpreted dims}} \log p_{\text{base}}(x_i).
+    .. math::
+
+        \log p(x) = \sum_{i \in \text{reinterpreted dims}} \log p_{\text{base}}(x_i).
+
+    With ``n = reinterpreted_batch_ndims`` and a base of batch shape ``B`` and event shape
+    ``E``, the result has batch shape ``B[:len(B) - n]`` and event shape
+    ``B[len(B) - n:] + E``. Draws, mean and variance are those of the base; ``entropy``
+    sums over the reinterpreted dims. It is what ``Distribution.to_event`` returns.
+
+    Args:
+        base_dist: the distribution whose batch dims become event dims.
+        reinterpreted_batch_ndims: how many of its rightmost batch dims to move into the
+            event, between 0 and ``len(base_dist.batch_shape)``.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if ``reinterpreted_batch_ndims`` is negative or exceeds
+            ``len(base_dist.batch_shape)``.
 
     Example:
         >>> import jax.numpy as jnp
@@ -85,7 +102,30 @@ class Independent(Distribution):
 
 class ExpandedDistribution(Distribution):
     """``base_dist`` broadcast to a larger ``batch_shape`` (new dims on the left, or
-    size-1 dims stretched), drawing independent samples along the new dims."""
+    size-1 dims stretched), drawing independent samples along the new dims.
+
+    ``log_prob``, ``cdf``, ``icdf``, the moments and ``entropy`` are those of the base,
+    broadcast to the new batch shape. Expanding an ``ExpandedDistribution`` expands its
+    base directly. It is what ``Distribution.expand`` returns.
+
+    Args:
+        base_dist: the distribution to broadcast.
+        batch_shape: the new batch shape; ``base_dist.batch_shape`` must broadcast to it
+            (each of its dims equal to the new one or 1).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if ``base_dist.batch_shape`` does not broadcast to ``batch_shape``.
+
+    Example:
+        >>> import jax
+        >>> import bayesmodels.distributions as dist
+        >>> d = dist.Normal(0.0, 1.0).expand((4, 2))
+        >>> type(d).__name__, d.batch_shape
+        ('ExpandedDistribution', (4, 2))
+        >>> d.sample(jax.random.PRNGKey(0), (3,)).shape
+        (3, 4, 2)
+    """
 
     base_dist: Distribution
 
@@ -187,11 +227,33 @@ class ExpandedDistribution(Distribution):
 
 
 class MaskedDistribution(Distribution):
-    """``base_dist`` whose ``log_prob`` is 0 where ``mask`` is False.
+    r"""``base_dist`` whose ``log_prob`` is 0 where ``mask`` is False:
 
-    Sampling is unchanged. ``mask`` is a boolean array (or a Python bool) whose shape
-    broadcasts with ``batch_shape``; as in NumPyro, a mask with more or larger dims
-    expands the distribution to the broadcast shape.
+    .. math::
+
+        \log p(x) = \begin{cases} \log p_{\text{base}}(x) & \text{mask} = \text{True}, \\
+                                  0 & \text{mask} = \text{False.} \end{cases}
+
+    Sampling, ``cdf``, ``icdf``, the moments and ``entropy`` are those of the base. As in
+    NumPyro, a mask with more or larger dims than ``base_dist.batch_shape`` expands the
+    distribution to the broadcast shape. It is what ``Distribution.mask`` returns.
+
+    Args:
+        base_dist: the distribution to mask.
+        mask: a boolean array (or a Python bool) whose shape broadcasts with
+            ``base_dist.batch_shape``; False switches an element's log density off.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if a concrete ``mask`` is not boolean, or does not broadcast with
+            ``base_dist.batch_shape``.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> import bayesmodels.distributions as dist
+        >>> d = dist.Normal(jnp.zeros(2), 1.0).mask(jnp.array([True, False]))
+        >>> [round(float(v), 4) for v in d.log_prob(jnp.array([0.0, 0.0]))]
+        [-0.9189, 0.0]
     """
 
     base_dist: Distribution
@@ -237,6 +299,17 @@ class MaskedDistribution(Distribution):
         return self.base_dist.rsample(key, sample_shape)
 
     def log_prob(self, value):
+        """Log density of ``value`` under ``base_dist``, replaced by 0 where the mask is False.
+
+        Args:
+            value: an array whose rightmost dims are ``event_shape``, typically of shape
+                ``sample_shape + batch_shape + event_shape``.
+
+        Returns:
+            An array of shape ``sample_shape + batch_shape`` (the broadcast of the base's
+            ``log_prob`` and the mask): the base's log density where the mask is True and
+            0 where it is False.
+        """
         log_prob = self.base_dist.log_prob(value)
         return jnp.where(self.mask_array, log_prob, 0.0)
 

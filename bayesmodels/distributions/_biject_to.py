@@ -51,7 +51,28 @@ __all__ = ["biject_to"]
 
 
 class ConstraintRegistry:
-    """Maps a constraint (by its type, walking the MRO) to a transform factory."""
+    r"""Maps a constraint (by its type, walking the MRO) to a transform factory.
+
+    ``biject_to`` is the package's one instance: ``biject_to(constraint)`` returns a
+    ``Transform`` :math:`T` from unconstrained reals onto the set of ``constraint``, the
+    map inference uses to move a latent site to the reals. With :math:`z = T(u)` the
+    density of :math:`u` is
+
+    .. math::
+
+        \log p_U(u) = \log p_Z\bigl(T(u)\bigr) + \log\lvert\det J_T(u)\rvert.
+
+    Register a transform for a new constraint type with ``biject_to.register``.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> import bayesmodels.distributions as dist
+        >>> t = dist.biject_to(dist.constraints.positive)
+        >>> type(t).__name__, float(t(jnp.array(0.0)))
+        ('ExpTransform', 1.0)
+        >>> type(dist.biject_to(dist.constraints.interval(0.0, 1.0))).__name__
+        'SigmoidTransform'
+    """
 
     def __init__(self):
         self._factories: dict[type, Callable[[Constraint], Transform]] = {}
@@ -59,7 +80,19 @@ class ConstraintRegistry:
     def register(self, constraint, factory: Callable[[Constraint], Transform] | None = None):
         """Register ``factory`` for a constraint type (or the type of a constraint instance).
 
-        Usable as a decorator: ``@biject_to.register(constraints.simplex)``.
+        Usable as a decorator: ``@biject_to.register(constraints.simplex)``. A later
+        registration for the same type replaces the earlier one; lookups walk the
+        constraint type's MRO, so a factory for a base class serves its subclasses too.
+
+        Args:
+            constraint: a ``Constraint`` subclass, or a constraint instance (its type is
+                used).
+            factory: a function from a constraint instance to its ``Transform``; default
+                ``None``, which makes this call a decorator.
+
+        Returns:
+            ``factory`` itself, or, when ``factory`` is ``None``, a decorator that
+            registers the function it decorates and returns it.
         """
         key = constraint if isinstance(constraint, type) else type(constraint)
         if factory is None:
@@ -68,6 +101,20 @@ class ConstraintRegistry:
         return factory
 
     def __call__(self, constraint: Constraint) -> Transform:
+        """The bijection from unconstrained reals onto the set of ``constraint``.
+
+        Args:
+            constraint: a ``Constraint``, e.g. a distribution's ``support``.
+
+        Returns:
+            A ``Transform`` whose domain is the reals (of the constraint's ``event_dim``)
+            and whose codomain is the constraint.
+
+        Raises:
+            TypeError: if ``constraint`` is not a ``Constraint``.
+            NotImplementedError: if the constraint is discrete, is the unit sphere, or has
+                no registered transform.
+        """
         if not isinstance(constraint, Constraint):
             raise TypeError(
                 f"biject_to needs a Constraint, got {type(constraint).__name__}: {constraint!r}"

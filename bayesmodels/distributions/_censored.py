@@ -62,7 +62,19 @@ class LeftCensoredDistribution(Distribution):
         \log p(x) = \begin{cases} \log f(x) & \text{censored} = 0, \\
                                   \log F(x) & \text{censored} = 1. \end{cases}
 
-    Sampling draws from ``base_dist`` (uncensored values).
+    where :math:`f` and :math:`F` are the density and cdf of ``base_dist``. Sampling draws
+    from ``base_dist`` (uncensored values), broadcast to the batch shape.
+
+    Args:
+        base_dist: a univariate distribution with a ``cdf``.
+        censored: the censoring indicator, 0/1 or boolean (1 = censored), broadcasting
+            with ``base_dist.batch_shape`` (the broadcast is the batch shape); default
+            ``False``, no observation censored.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if ``base_dist`` is not a univariate ``Distribution`` with a ``cdf``, or
+            a concrete ``censored`` has values other than 0 and 1.
 
     Example:
         >>> import jax.numpy as jnp
@@ -104,7 +116,19 @@ class RightCensoredDistribution(Distribution):
         \log p(x) = \begin{cases} \log f(x) & \text{censored} = 0, \\
                                   \log(1 - F(x)) & \text{censored} = 1. \end{cases}
 
-    Sampling draws from ``base_dist`` (uncensored values).
+    where :math:`f` and :math:`F` are the density and cdf of ``base_dist``. Sampling draws
+    from ``base_dist`` (uncensored values), broadcast to the batch shape.
+
+    Args:
+        base_dist: a univariate distribution with a ``cdf``.
+        censored: the censoring indicator, 0/1 or boolean (1 = censored), broadcasting
+            with ``base_dist.batch_shape`` (the broadcast is the batch shape); default
+            ``False``, no observation censored.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if ``base_dist`` is not a univariate ``Distribution`` with a ``cdf``, or
+            a concrete ``censored`` has values other than 0 and 1.
 
     Example:
         >>> import jax.numpy as jnp
@@ -143,17 +167,29 @@ class IntervalCensoredDistribution(Distribution):
     r"""``base_dist`` observed as intervals: a value is a pair ``(lower, upper)`` (event
     shape ``(2,)``), and the flags say which bound is informative:
 
-    ================  =================  ==========================================
-    ``left_censored`` ``right_censored`` contribution
-    ================  =================  ==========================================
-    1                 0                  :math:`\log F(u)` (``lower`` is ignored)
-    0                 1                  :math:`\log(1 - F(l))` (``upper`` is ignored)
-    0                 0                  :math:`\log(F(u) - F(l))`; :math:`\log f(l)` if :math:`l = u`
-    1                 1                  :math:`\log(1 - (F(u) - F(l)))` (outside the interval)
-    ================  =================  ==========================================
+    | ``left_censored`` | ``right_censored`` | contribution                                    |
+    |-------------------|--------------------|-------------------------------------------------|
+    | 1                 | 0                  | :math:`\log F(u)` (``lower`` is ignored)        |
+    | 0                 | 1                  | :math:`\log(1 - F(l))` (``upper`` is ignored)   |
+    | 0                 | 0                  | :math:`\log(F(u) - F(l))`; :math:`\log f(l)` if :math:`l = u` |
+    | 1                 | 1                  | :math:`\log(1 - (F(u) - F(l)))` (outside the interval) |
 
-    Ignored bounds may be infinite. Sampling draws :math:`x` from ``base_dist`` and returns
-    the exact interval ``(x, x)``.
+    Here :math:`l` and :math:`u` are ``value[..., 0]`` and ``value[..., 1]``, and :math:`f`
+    and :math:`F` the density and cdf of ``base_dist``. Ignored bounds may be infinite; a
+    NaN bound gets :math:`-\infty`. Sampling draws :math:`x` from ``base_dist`` and
+    returns the exact interval ``(x, x)``, of shape ``sample_shape + batch_shape + (2,)``.
+
+    Args:
+        base_dist: a univariate distribution with a ``cdf``.
+        left_censored: 0/1 or boolean flags, broadcasting with ``base_dist.batch_shape``:
+            1 where only the upper bound is informative (see the table).
+        right_censored: 0/1 or boolean flags, broadcasting with ``base_dist.batch_shape``:
+            1 where only the lower bound is informative (see the table).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if ``base_dist`` is not a univariate ``Distribution`` with a ``cdf``, or
+            a concrete flag has values other than 0 and 1.
 
     Example:
         >>> import jax.numpy as jnp

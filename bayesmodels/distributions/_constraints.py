@@ -73,7 +73,30 @@ def _as_float(x):
 
 
 class Constraint(eqx.Module):
-    """Abstract base of all constraints."""
+    r"""Abstract base of all constraints: a set that values or parameters must lie in.
+
+    Calling a constraint on an array, ``constraint(x)`` (or ``constraint.check(x)``),
+    says which elements of ``x`` lie in the set. Two class attributes describe the set:
+
+    * ``event_dim``: how many rightmost dims one element of the set spans (0 for
+      scalars, 1 for vectors such as the simplex, 2 for matrices);
+    * ``is_discrete``: whether the set is a set of integers.
+
+    The constraints to use are the instances and constructors of
+    ``bayesmodels.distributions.constraints`` (``real``, ``positive``,
+    ``interval(a, b)``, ...). A new constraint subclasses ``Constraint`` and defines
+    ``__call__`` and ``feasible_like`` (and registers a transform with ``biject_to`` if
+    samplers must reach it from the reals).
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from bayesmodels.distributions import constraints
+        >>> constraints.positive(jnp.array([-1.0, 0.0, 2.0]))
+        Array([False, False,  True], dtype=bool)
+        >>> x = jnp.array([[0.25, 0.75], [0.5, 0.6]])
+        >>> constraints.simplex.event_dim, constraints.simplex.check(x)
+        (1, Array([ True, False], dtype=bool))
+    """
 
     event_dim: ClassVar[int] = 0
     is_discrete: ClassVar[bool] = False
@@ -82,11 +105,33 @@ class Constraint(eqx.Module):
         raise NotImplementedError
 
     def check(self, x):
-        """Alias of ``__call__``: which elements of ``x`` satisfy the constraint."""
+        """Which elements of ``x`` lie in the set; the same as calling the constraint.
+
+        Args:
+            x: an array whose rightmost ``event_dim`` dims hold one element of the set.
+
+        Returns:
+            A boolean array of shape ``x.shape[:x.ndim - event_dim]`` (broadcast with the
+            shape of any array bounds): ``True`` where the element lies in the set.
+        """
         return self(x)
 
     def feasible_like(self, prototype):
-        """A point that satisfies the constraint, shaped and typed like ``prototype``."""
+        """A point of the set with the shape (and, where it can, the dtype) of ``prototype``.
+
+        ``Distribution.log_prob`` puts it in place of values outside the support, so
+        that the family's formula never sees them.
+
+        Args:
+            prototype: an array; only its shape and dtype are used.
+
+        Returns:
+            An array shaped like ``prototype`` whose every element (its rightmost
+            ``event_dim`` dims) lies in the set.
+
+        Raises:
+            NotImplementedError: if the constraint has no such point (``dependent``).
+        """
         raise NotImplementedError
 
     def __str__(self) -> str:
@@ -97,6 +142,13 @@ class Constraint(eqx.Module):
 
 
 class _Real(Constraint):
+    r"""The real numbers :math:`\mathbb{R}`: every finite value (NaN and
+    :math:`\pm\infty` are outside); integer arrays always pass.
+
+    The instance is ``real``; ``real_vector`` and ``real_matrix`` are
+    ``independent(real, 1)`` and ``independent(real, 2)``. It takes no arguments.
+    """
+
     def __call__(self, x):
         x = jnp.asarray(x)
         return jnp.isfinite(x) if jnp.issubdtype(x.dtype, jnp.inexact) else jnp.ones(x.shape, bool)
@@ -109,6 +161,15 @@ class _Real(Constraint):
 
 
 class _GreaterThan(Constraint):
+    r"""The open half-line :math:`\{x : x > a\}`, :math:`a` = ``lower_bound``.
+
+    ``positive`` is ``greater_than(0.0)``.
+
+    Args:
+        lower_bound: the bound :math:`a`, a number or an array that broadcasts with the
+            values checked.
+    """
+
     lower_bound: Any
 
     def __call__(self, x):
@@ -124,6 +185,15 @@ class _GreaterThan(Constraint):
 
 
 class _GreaterThanEq(Constraint):
+    r"""The closed half-line :math:`\{x : x \ge a\}`, :math:`a` = ``lower_bound``.
+
+    ``nonnegative`` is ``greater_than_eq(0.0)``.
+
+    Args:
+        lower_bound: the bound :math:`a`, a number or an array that broadcasts with the
+            values checked.
+    """
+
     lower_bound: Any
 
     def __call__(self, x):
@@ -139,6 +209,13 @@ class _GreaterThanEq(Constraint):
 
 
 class _LessThan(Constraint):
+    r"""The open half-line :math:`\{x : x < b\}`, :math:`b` = ``upper_bound``.
+
+    Args:
+        upper_bound: the bound :math:`b`, a number or an array that broadcasts with the
+            values checked.
+    """
+
     upper_bound: Any
 
     def __call__(self, x):
@@ -154,6 +231,13 @@ class _LessThan(Constraint):
 
 
 class _LessThanEq(Constraint):
+    r"""The closed half-line :math:`\{x : x \le b\}`, :math:`b` = ``upper_bound``.
+
+    Args:
+        upper_bound: the bound :math:`b`, a number or an array that broadcasts with the
+            values checked.
+    """
+
     upper_bound: Any
 
     def __call__(self, x):
@@ -169,7 +253,15 @@ class _LessThanEq(Constraint):
 
 
 class _Interval(Constraint):
-    """The closed interval ``[lower_bound, upper_bound]``."""
+    r"""The closed interval :math:`[a, b] = \{x : a \le x \le b\}`.
+
+    ``unit_interval`` is ``interval(0.0, 1.0)`` and ``circular`` is
+    ``interval(-pi, pi)`` (angles).
+
+    Args:
+        lower_bound: the lower end :math:`a`, a number or an array.
+        upper_bound: the upper end :math:`b > a`, a number or an array.
+    """
 
     lower_bound: Any
     upper_bound: Any
@@ -186,7 +278,12 @@ class _Interval(Constraint):
 
 
 class _OpenInterval(Constraint):
-    """The open interval ``(lower_bound, upper_bound)``."""
+    r"""The open interval :math:`(a, b) = \{x : a < x < b\}`.
+
+    Args:
+        lower_bound: the lower end :math:`a`, a number or an array.
+        upper_bound: the upper end :math:`b > a`, a number or an array.
+    """
 
     lower_bound: Any
     upper_bound: Any
@@ -203,7 +300,11 @@ class _OpenInterval(Constraint):
 
 
 class _SoftplusPositive(Constraint):
-    """Positive reals, mapped from the reals by softplus rather than exp."""
+    r"""The positive reals :math:`\{x : x > 0\}`, the set of ``positive``, which
+    ``biject_to`` reaches from the reals by softplus rather than exp.
+
+    The instance is ``softplus_positive``. It takes no arguments.
+    """
 
     def __call__(self, x):
         return x > 0
@@ -219,6 +320,11 @@ class _SoftplusPositive(Constraint):
 
 
 class _Boolean(Constraint):
+    r"""The two values :math:`\{0, 1\}` (discrete).
+
+    The instance is ``boolean``, the support of ``Bernoulli``. It takes no arguments.
+    """
+
     is_discrete: ClassVar[bool] = True
 
     def __call__(self, x):
@@ -236,6 +342,14 @@ def _is_integer(x):
 
 
 class _IntegerInterval(Constraint):
+    r"""The integers from :math:`a` to :math:`b`, both included:
+    :math:`\{a, a + 1, \dots, b\}` (discrete; whole-number floats count as integers).
+
+    Args:
+        lower_bound: the smallest value :math:`a`, a number or an array.
+        upper_bound: the largest value :math:`b`, a number or an array.
+    """
+
     is_discrete: ClassVar[bool] = True
     lower_bound: Any
     upper_bound: Any
@@ -253,7 +367,14 @@ class _IntegerInterval(Constraint):
 
 
 class _IntegerGreaterThan(Constraint):
-    """Integers ``>= lower_bound`` (NumPyro's naming: ``integer_greater_than(0)`` includes 0)."""
+    r"""The integers :math:`\{x \in \mathbb{Z} : x \ge a\}` (discrete).
+
+    As in NumPyro, the bound is included despite the name: ``nonnegative_integer`` is
+    ``integer_greater_than(0)`` and ``positive_integer`` is ``integer_greater_than(1)``.
+
+    Args:
+        lower_bound: the smallest value :math:`a`, a number or an array.
+    """
 
     is_discrete: ClassVar[bool] = True
     lower_bound: Any
@@ -271,7 +392,15 @@ class _IntegerGreaterThan(Constraint):
 
 
 class _Multinomial(Constraint):
-    """Non-negative integer vectors summing to ``upper_bound`` (the total count)."""
+    r"""Count vectors with a fixed total (discrete, ``event_dim`` 1):
+
+    .. math::
+
+        \Bigl\{x \in \{0, 1, 2, \dots\}^K : \sum_k x_k = n\Bigr\}.
+
+    Args:
+        upper_bound: the total count :math:`n`, a number or an array over the batch dims.
+    """
 
     event_dim: ClassVar[int] = 1
     is_discrete: ClassVar[bool] = True
@@ -295,7 +424,21 @@ class _Multinomial(Constraint):
 
 
 class _Independent(Constraint):
-    """Treat ``reinterpreted_batch_ndims`` batch dims of ``base_constraint`` as event dims."""
+    r"""``base_constraint`` elementwise over ``reinterpreted_batch_ndims`` more dims, which
+    become event dims: the product set :math:`C^{n_1 \times \dots \times n_d}`.
+
+    An array passes when every element in those rightmost dims satisfies
+    ``base_constraint``; ``real_vector`` is ``independent(real, 1)``.
+
+    Args:
+        base_constraint: the ``Constraint`` each element must satisfy.
+        reinterpreted_batch_ndims: how many rightmost dims to add to the event, an
+            integer :math:`\ge 0`.
+
+    Raises:
+        TypeError: if ``base_constraint`` is not a ``Constraint``.
+        ValueError: if ``reinterpreted_batch_ndims`` is negative.
+    """
 
     base_constraint: Constraint
     reinterpreted_batch_ndims: int = eqx.field(static=True)
@@ -315,10 +458,12 @@ class _Independent(Constraint):
 
     @property
     def event_dim(self) -> int:  # type: ignore[override]
+        """The base constraint's ``event_dim`` plus ``reinterpreted_batch_ndims``."""
         return self.base_constraint.event_dim + self.reinterpreted_batch_ndims
 
     @property
     def is_discrete(self) -> bool:  # type: ignore[override]
+        """Whether the base constraint is discrete."""
         return self.base_constraint.is_discrete
 
     def __call__(self, x):
@@ -334,6 +479,16 @@ class _Independent(Constraint):
 
 
 class _Simplex(Constraint):
+    r"""The probability simplex along the last axis (``event_dim`` 1):
+
+    .. math::
+
+        \Bigl\{x \in \mathbb{R}^K : x_k \ge 0,\ \sum_k x_k = 1\Bigr\},
+
+    the sum checked to within the square root of the dtype's machine epsilon. The
+    instance is ``simplex``. It takes no arguments.
+    """
+
     event_dim: ClassVar[int] = 1
 
     def __call__(self, x):
@@ -350,6 +505,12 @@ class _Simplex(Constraint):
 
 
 class _OrderedVector(Constraint):
+    r"""Strictly increasing finite vectors :math:`\{x \in \mathbb{R}^K : x_1 < x_2 < \dots
+    < x_K\}` (``event_dim`` 1), e.g. ``OrderedLogistic``'s cut points.
+
+    The instance is ``ordered_vector``. It takes no arguments.
+    """
+
     event_dim: ClassVar[int] = 1
 
     def __call__(self, x):
@@ -366,6 +527,12 @@ class _OrderedVector(Constraint):
 
 
 class _PositiveOrderedVector(Constraint):
+    r"""Strictly increasing positive vectors :math:`\{x \in \mathbb{R}^K : 0 < x_1 < \dots
+    < x_K\}` (``event_dim`` 1).
+
+    The instance is ``positive_ordered_vector``. It takes no arguments.
+    """
+
     event_dim: ClassVar[int] = 1
 
     def __call__(self, x):
@@ -382,7 +549,13 @@ class _PositiveOrderedVector(Constraint):
 
 
 class _Sphere(Constraint):
-    """Unit-norm vectors (the last axis)."""
+    r"""The unit sphere :math:`\{x \in \mathbb{R}^K : \lVert x \rVert_2 = 1\}` along the
+    last axis (``event_dim`` 1), the norm checked to within the square root of the
+    dtype's machine epsilon.
+
+    The instance is ``sphere``. It takes no arguments. ``biject_to(sphere)`` raises: no
+    bijection from the reals reaches it.
+    """
 
     event_dim: ClassVar[int] = 1
 
@@ -399,7 +572,15 @@ class _Sphere(Constraint):
 
 
 class _ZeroSum(Constraint):
-    """Arrays whose sum along each of the last ``event_dim`` axes is zero."""
+    r"""Finite arrays whose sum along each of their last ``event_dim`` axes is zero; for
+    ``event_dim=1``, :math:`\{x \in \mathbb{R}^K : \sum_k x_k = 0\}`.
+
+    The sums are checked to within a tolerance that grows with the size of the array.
+
+    Args:
+        event_dim: how many rightmost axes one element spans, each summing to zero
+            (default 1).
+    """
 
     event_dim: int = eqx.field(static=True)  # type: ignore[assignment]
 
@@ -445,7 +626,15 @@ def _eye_like(prototype):
 
 
 class _LowerCholesky(Constraint):
-    """Lower-triangular matrices with a positive diagonal."""
+    r"""Lower-triangular square matrices with a positive diagonal (``event_dim`` 2):
+
+    .. math::
+
+        \{L \in \mathbb{R}^{n \times n} : L_{ij} = 0 \text{ for } j > i,\ L_{ii} > 0\},
+
+    the Cholesky factors of the positive definite matrices. The instance is
+    ``lower_cholesky``. It takes no arguments.
+    """
 
     event_dim: ClassVar[int] = 2
 
@@ -461,7 +650,12 @@ class _LowerCholesky(Constraint):
 
 
 class _ScaledUnitLowerCholesky(Constraint):
-    """Lower-triangular with positive diagonal (NumPyro's name for the scaled-unit map)."""
+    r"""The set of ``lower_cholesky`` (lower triangular, positive diagonal), which
+    ``biject_to`` reaches by NumPyro's scaled-unit map: a unit lower-triangular matrix
+    times a positive diagonal.
+
+    The instance is ``scaled_unit_lower_cholesky``. It takes no arguments.
+    """
 
     event_dim: ClassVar[int] = 2
 
@@ -476,7 +670,11 @@ class _ScaledUnitLowerCholesky(Constraint):
 
 
 class _SoftplusLowerCholesky(Constraint):
-    """Lower-triangular with positive diagonal, mapped to with softplus on the diagonal."""
+    r"""The set of ``lower_cholesky`` (lower triangular, positive diagonal), which
+    ``biject_to`` reaches with softplus rather than exp on the diagonal.
+
+    The instance is ``softplus_lower_cholesky``. It takes no arguments.
+    """
 
     event_dim: ClassVar[int] = 2
 
@@ -491,7 +689,18 @@ class _SoftplusLowerCholesky(Constraint):
 
 
 class _CorrCholesky(Constraint):
-    """Cholesky factors of correlation matrices: lower triangular, positive diagonal, unit rows."""
+    r"""Cholesky factors of correlation matrices (``event_dim`` 2): lower triangular with
+    a positive diagonal and rows of unit norm, so that :math:`L L^\top` has a unit
+    diagonal:
+
+    .. math::
+
+        \{L \in \mathbb{R}^{n \times n} : L_{ij} = 0 \text{ for } j > i,
+        \ L_{ii} > 0,\ \textstyle\sum_j L_{ij}^2 = 1\}.
+
+    The instance is ``corr_cholesky``, the support of ``LKJCholesky``. It takes no
+    arguments.
+    """
 
     event_dim: ClassVar[int] = 2
 
@@ -508,6 +717,13 @@ class _CorrCholesky(Constraint):
 
 
 class _PositiveDefinite(Constraint):
+    r"""Symmetric positive definite matrices (``event_dim`` 2):
+    :math:`\{A \in \mathbb{R}^{n \times n} : A = A^\top,\ \lambda_{\min}(A) > 0\}`,
+    symmetry checked to a relative tolerance of the square root of machine epsilon.
+
+    The instance is ``positive_definite``. It takes no arguments.
+    """
+
     event_dim: ClassVar[int] = 2
 
     def __call__(self, x):
@@ -522,6 +738,14 @@ class _PositiveDefinite(Constraint):
 
 
 class _PositiveSemidefinite(Constraint):
+    r"""Symmetric positive semi-definite matrices (``event_dim`` 2):
+    :math:`\{A \in \mathbb{R}^{n \times n} : A = A^\top,\ \lambda_{\min}(A) \ge 0\}`,
+    both checked to a relative tolerance of the square root of machine epsilon.
+
+    The instance is ``positive_semidefinite``. It takes no arguments. ``biject_to``
+    maps onto its (dense) subset of positive definite matrices.
+    """
+
     event_dim: ClassVar[int] = 2
 
     def __call__(self, x):
@@ -538,6 +762,12 @@ class _PositiveSemidefinite(Constraint):
 
 
 class _CorrMatrix(Constraint):
+    r"""Correlation matrices (``event_dim`` 2): symmetric positive definite with a unit
+    diagonal, :math:`\{C : C = C^\top,\ \lambda_{\min}(C) > 0,\ C_{ii} = 1\}`.
+
+    The instance is ``corr_matrix``, the support of ``LKJ``. It takes no arguments.
+    """
+
     event_dim: ClassVar[int] = 2
 
     def __call__(self, x):
@@ -555,8 +785,16 @@ class _CorrMatrix(Constraint):
 class _Dependent(Constraint):
     """Placeholder for a support or parameter whose set depends on other values.
 
-    It can't be checked; calling it raises. ``is_discrete`` and ``event_dim`` may be set
-    so that code asking only those questions still works.
+    It can't be checked: calling it on a value raises ``ValueError``, and it has no
+    ``feasible_like``. ``is_discrete`` and ``event_dim`` may be set so that code asking
+    only those questions still works. The instance is ``dependent``; as in NumPyro,
+    calling it without a value, ``dependent(is_discrete=True, event_dim=1)``, returns a
+    new one with those attributes, and parameters with a ``dependent`` constraint are
+    never validated.
+
+    Args:
+        is_discrete: whether the set it stands for is discrete (default ``False``).
+        event_dim: how many rightmost dims one element spans (default 0).
     """
 
     is_discrete: bool = eqx.field(static=True)  # type: ignore[assignment]

@@ -33,6 +33,16 @@ class Beta(Distribution):
         p(x \mid \alpha, \beta) = \frac{x^{\alpha - 1}(1 - x)^{\beta - 1}}{B(\alpha, \beta)},
             \qquad 0 \le x \le 1.
 
+    Args:
+        concentration1: :math:`\alpha`, the weight of 1, positive; a float or an array.
+        concentration0: :math:`\beta`, the weight of 0, positive; broadcasts with
+            ``concentration1``.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if a concrete parameter lies outside its constraint (unless
+            ``validate_args=False``).
+
     Example:
         >>> import jax
         >>> import bayesmodels.distributions as dist
@@ -105,6 +115,16 @@ class BetaProportion(Distribution):
     with variance :math:`\mu(1 - \mu)/(1 + \kappa)`. The parameter ``mean`` is stored
     broadcast to ``batch_shape`` (it is also the distribution's ``mean`` property).
 
+    Args:
+        mean: the mean :math:`\mu`, in the open interval :math:`(0, 1)`; a float or an
+            array.
+        concentration: the precision :math:`\kappa`, positive; broadcasts with ``mean``.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if a concrete parameter lies outside its constraint (unless
+            ``validate_args=False``).
+
     Example:
         >>> import bayesmodels.distributions as dist
         >>> d = dist.BetaProportion(mean=0.25, concentration=8.0)
@@ -135,10 +155,12 @@ class BetaProportion(Distribution):
 
     @property
     def concentration1(self):
+        """The equivalent Beta ``concentration1``, ``mean * concentration``."""
         return self.mean * self.concentration
 
     @property
     def concentration0(self):
+        """The equivalent Beta ``concentration0``, ``(1 - mean) * concentration``."""
         return (1 - self.mean) * self.concentration
 
     def _beta(self) -> Beta:
@@ -169,6 +191,16 @@ class Kumaraswamy(Distribution):
 
         p(x \mid a, b) = a b\, x^{a - 1} (1 - x^a)^{b - 1}, \qquad
         F(x) = 1 - (1 - x^a)^b, \qquad 0 \le x \le 1.
+
+    Args:
+        concentration1: the first shape :math:`a`, positive; a float or an array.
+        concentration0: the second shape :math:`b`, positive; broadcasts with
+            ``concentration1``.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if a concrete parameter lies outside its constraint (unless
+            ``validate_args=False``).
 
     Example:
         >>> import bayesmodels.distributions as dist
@@ -240,6 +272,16 @@ class Uniform(Distribution):
 
     ``high`` must exceed ``low``.
 
+    Args:
+        low: the lower end :math:`l`, any real; a float or an array (default 0).
+        high: the upper end :math:`h`, greater than ``low``; broadcasts with ``low``
+            (default 1).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if a concrete parameter lies outside its constraint (unless
+            ``validate_args=False``).
+
     Example:
         >>> import bayesmodels.distributions as dist
         >>> d = dist.Uniform(low=-1.0, high=3.0)
@@ -258,10 +300,12 @@ class Uniform(Distribution):
 
     @property
     def arg_constraints(self):
+        """``low`` real and ``high`` greater than ``low``."""
         return {"low": constraints.real, "high": constraints.greater_than(self.low)}
 
     @property
     def support(self):
+        """The closed interval from ``low`` to ``high``, ``constraints.interval(low, high)``."""
         return constraints.interval(self.low, self.high)
 
     def sample(self, key, sample_shape=()):
@@ -297,6 +341,15 @@ class LogUniform(Distribution):
 
         p(x \mid l, h) = \frac{1}{x\,(\log h - \log l)}, \qquad l \le x \le h.
 
+    Args:
+        low: the lower end :math:`l`, positive; a float or an array.
+        high: the upper end :math:`h`, greater than ``low``; broadcasts with ``low``.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if a concrete parameter lies outside its constraint (unless
+            ``validate_args=False``).
+
     Example:
         >>> import bayesmodels.distributions as dist
         >>> d = dist.LogUniform(low=1.0, high=100.0)
@@ -315,10 +368,12 @@ class LogUniform(Distribution):
 
     @property
     def arg_constraints(self):
+        """``low`` positive and ``high`` greater than ``low``."""
         return {"low": constraints.positive, "high": constraints.greater_than(self.low)}
 
     @property
     def support(self):
+        """The closed interval from ``low`` to ``high``, ``constraints.interval(low, high)``."""
         return constraints.interval(self.low, self.high)
 
     def _log_width(self):

@@ -43,6 +43,16 @@ class Gamma(Distribution):
     Draws are made by inverting the cdf, so ``rsample`` is differentiable in both
     parameters.
 
+    Args:
+        concentration: the shape :math:`\alpha`, positive; a float or an array.
+        rate: the rate :math:`\beta` (inverse scale), positive; broadcasts with
+            ``concentration`` (default 1).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if a concrete parameter lies outside its constraint (unless
+            ``validate_args=False``).
+
     Example:
         >>> import jax
         >>> import bayesmodels.distributions as dist
@@ -100,6 +110,15 @@ class Chi2(Distribution):
 
     ``concentration`` and ``rate`` read back the equivalent gamma parameters.
 
+    Args:
+        df: the degrees of freedom :math:`\nu`, positive (need not be an integer); a
+            float or an array whose shape is ``batch_shape``.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if a concrete parameter lies outside its constraint (unless
+            ``validate_args=False``).
+
     Example:
         >>> import bayesmodels.distributions as dist
         >>> d = dist.Chi2(df=3.0)
@@ -119,10 +138,12 @@ class Chi2(Distribution):
 
     @property
     def concentration(self):
+        """The equivalent gamma shape, ``df / 2``."""
         return 0.5 * self.df
 
     @property
     def rate(self):
+        """The equivalent gamma rate, always ``0.5`` (a Python float)."""
         return 0.5
 
     def sample(self, key, sample_shape=()):
@@ -162,6 +183,16 @@ class InverseGamma(Distribution):
             x^{-\alpha - 1} e^{-\beta / x}, \qquad x > 0.
 
     The mean is infinite for :math:`\alpha \le 1`, the variance for :math:`\alpha \le 2`.
+
+    Args:
+        concentration: the shape :math:`\alpha`, positive; a float or an array.
+        rate: the scale :math:`\beta` (see above), positive; broadcasts with
+            ``concentration`` (default 1).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if a concrete parameter lies outside its constraint (unless
+            ``validate_args=False``).
 
     Example:
         >>> import bayesmodels.distributions as dist

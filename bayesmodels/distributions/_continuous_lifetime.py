@@ -31,6 +31,15 @@ class Exponential(Distribution):
 
         p(x \mid \lambda) = \lambda e^{-\lambda x}, \qquad x > 0.
 
+    Args:
+        rate: the rate :math:`\lambda`, positive; a float or an array whose shape is
+            ``batch_shape`` (default 1).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if a concrete parameter lies outside its constraint (unless
+            ``validate_args=False``).
+
     Example:
         >>> import jax
         >>> import bayesmodels.distributions as dist
@@ -80,6 +89,15 @@ class Weibull(Distribution):
 
         p(x \mid \lambda, k) = \frac{k}{\lambda}\Bigl(\frac{x}{\lambda}\Bigr)^{k-1}
             e^{-(x/\lambda)^k}, \qquad x > 0.
+
+    Args:
+        scale: the scale :math:`\lambda`, positive; a float or an array.
+        concentration: the shape :math:`k`, positive; broadcasts with ``scale``.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if a concrete parameter lies outside its constraint (unless
+            ``validate_args=False``).
 
     Example:
         >>> import bayesmodels.distributions as dist
@@ -144,6 +162,16 @@ class Pareto(Distribution):
 
     The mean is infinite for :math:`\alpha \le 1`, the variance for :math:`\alpha \le 2`.
 
+    Args:
+        scale: the minimum :math:`\sigma` of the support, positive; a float or an
+            array.
+        alpha: the tail index :math:`\alpha`, positive; broadcasts with ``scale``.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if a concrete parameter lies outside its constraint (unless
+            ``validate_args=False``).
+
     Example:
         >>> import bayesmodels.distributions as dist
         >>> d = dist.Pareto(scale=1.0, alpha=3.0)
@@ -163,6 +191,7 @@ class Pareto(Distribution):
 
     @property
     def support(self):
+        """The half-line above ``scale``, ``constraints.greater_than(scale)``."""
         return constraints.greater_than(self.scale)
 
     def sample(self, key, sample_shape=()):
@@ -223,6 +252,15 @@ class Gompertz(Distribution):
 
     The mean is :math:`e^{\eta} E_1(\eta) / b`; the variance has no elementary closed form
     and is not implemented.
+
+    Args:
+        concentration: the shape :math:`\eta`, positive; a float or an array.
+        rate: the rate :math:`b`, positive; broadcasts with ``concentration`` (default 1).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if a concrete parameter lies outside its constraint (unless
+            ``validate_args=False``).
 
     Example:
         >>> import bayesmodels.distributions as dist

@@ -37,6 +37,17 @@ class LogNormal(Distribution):
         p(x \mid \mu, \sigma) = \frac{1}{x \sigma\sqrt{2\pi}}
             \exp\!\Bigl(-\frac{(\log x - \mu)^2}{2\sigma^2}\Bigr), \qquad x > 0.
 
+    Args:
+        loc: the mean :math:`\mu` of :math:`\log X`, any real; a float or an array
+            (default 0).
+        scale: the standard deviation :math:`\sigma` of :math:`\log X`, positive;
+            broadcasts with ``loc`` (default 1).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if a concrete parameter lies outside its constraint (unless
+            ``validate_args=False``).
+
     Example:
         >>> import bayesmodels.distributions as dist
         >>> d = dist.LogNormal(loc=0.0, scale=0.5)
@@ -93,6 +104,15 @@ class HalfNormal(Distribution):
         p(x \mid \sigma) = \frac{\sqrt{2}}{\sigma\sqrt{\pi}}
             \exp\!\Bigl(-\frac{x^2}{2\sigma^2}\Bigr), \qquad x > 0.
 
+    Args:
+        scale: the standard deviation :math:`\sigma` of the underlying normal, positive;
+            a float or an array whose shape is ``batch_shape`` (default 1).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if a concrete parameter lies outside its constraint (unless
+            ``validate_args=False``).
+
     Example:
         >>> import bayesmodels.distributions as dist
         >>> dist.HalfNormal(scale=2.0).scale
@@ -142,6 +162,16 @@ class HalfCauchy(Distribution):
         p(x \mid \sigma) = \frac{2}{\pi\sigma\,(1 + x^2/\sigma^2)}, \qquad x > 0.
 
     Its mean and variance are infinite.
+
+    Args:
+        scale: the scale :math:`\sigma` of the underlying Cauchy (the median of
+            :math:`X`), positive; a float or an array whose shape is ``batch_shape``
+            (default 1).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if a concrete parameter lies outside its constraint (unless
+            ``validate_args=False``).
 
     Example:
         >>> import bayesmodels.distributions as dist
@@ -197,6 +227,16 @@ class Levy(Distribution):
 
     Its mean and variance are infinite.
 
+    Args:
+        loc: the location :math:`\mu`, the lower end of the support, any real; a float
+            or an array (default 0).
+        scale: the scale :math:`c`, positive; broadcasts with ``loc`` (default 1).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if a concrete parameter lies outside its constraint (unless
+            ``validate_args=False``).
+
     Example:
         >>> import bayesmodels.distributions as dist
         >>> d = dist.Levy(loc=1.0, scale=2.0)
@@ -216,6 +256,7 @@ class Levy(Distribution):
 
     @property
     def support(self):
+        """The half-line above ``loc``, ``constraints.greater_than(loc)``."""
         return constraints.greater_than(self.loc)
 
     def sample(self, key, sample_shape=()):

@@ -35,6 +35,17 @@ class Normal(Distribution):
         p(x \mid \mu, \sigma) = \frac{1}{\sigma\sqrt{2\pi}}
             \exp\!\Bigl(-\frac{(x - \mu)^2}{2\sigma^2}\Bigr).
 
+    Args:
+        loc: the mean :math:`\mu`, any real; a float or an array (default 0). The
+            parameters broadcast together to give ``batch_shape``.
+        scale: the standard deviation :math:`\sigma`, positive; broadcasts with ``loc``
+            (default 1).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if a concrete parameter lies outside its constraint (unless
+            ``validate_args=False``).
+
     Example:
         >>> import jax
         >>> import bayesmodels.distributions as dist
@@ -91,6 +102,17 @@ class Cauchy(Distribution):
 
     It has no mean and no variance: both are NaN, as in NumPyro and scipy.
 
+    Args:
+        loc: the location :math:`x_0` (the median), any real; a float or an array
+            (default 0).
+        scale: the scale :math:`\gamma` (half the interquartile range), positive;
+            broadcasts with ``loc`` (default 1).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if a concrete parameter lies outside its constraint (unless
+            ``validate_args=False``).
+
     Example:
         >>> import bayesmodels.distributions as dist
         >>> d = dist.Cauchy(loc=1.0, scale=2.0)
@@ -146,6 +168,16 @@ class Laplace(Distribution):
 
         p(x \mid \mu, b) = \frac{1}{2b} \exp\!\Bigl(-\frac{|x - \mu|}{b}\Bigr).
 
+    Args:
+        loc: the location :math:`\mu` (mean and median), any real; a float or an array
+            (default 0).
+        scale: the scale :math:`b`, positive; broadcasts with ``loc`` (default 1).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if a concrete parameter lies outside its constraint (unless
+            ``validate_args=False``).
+
     Example:
         >>> import bayesmodels.distributions as dist
         >>> d = dist.Laplace(loc=0.0, scale=2.0)
@@ -200,6 +232,16 @@ class Logistic(Distribution):
 
         p(x \mid \mu, s) = \frac{e^{-z}}{s\,(1 + e^{-z})^2}, \qquad z = \frac{x - \mu}{s}.
 
+    Args:
+        loc: the location :math:`\mu` (mean and median), any real; a float or an array
+            (default 0).
+        scale: the scale :math:`s`, positive; broadcasts with ``loc`` (default 1).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if a concrete parameter lies outside its constraint (unless
+            ``validate_args=False``).
+
     Example:
         >>> import bayesmodels.distributions as dist
         >>> d = dist.Logistic(loc=3.0, scale=1.0)
@@ -253,6 +295,15 @@ class SoftLaplace(Distribution):
 
     i.e. ``log_prob = log(2/pi) - log(scale) - logaddexp(z, -z)`` as in NumPyro. Its cdf is
     :math:`\tfrac{2}{\pi}\arctan e^{z}` and its variance :math:`(\pi s / 2)^2`.
+
+    Args:
+        loc: the location :math:`\mu` (mean and median), any real; a float or an array.
+        scale: the scale :math:`s`, positive; broadcasts with ``loc``.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if a concrete parameter lies outside its constraint (unless
+            ``validate_args=False``).
 
     Example:
         >>> import bayesmodels.distributions as dist

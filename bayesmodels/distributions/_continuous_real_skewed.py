@@ -28,6 +28,16 @@ class Gumbel(Distribution):
         p(x \mid \mu, \beta) = \frac{1}{\beta} \exp\!\bigl(-(z + e^{-z})\bigr),
         \qquad z = \frac{x - \mu}{\beta}.
 
+    Args:
+        loc: the location :math:`\mu` (the mode), any real; a float or an array
+            (default 0).
+        scale: the scale :math:`\beta`, positive; broadcasts with ``loc`` (default 1).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if a concrete parameter lies outside its constraint (unless
+            ``validate_args=False``).
+
     Example:
         >>> import bayesmodels.distributions as dist
         >>> d = dist.Gumbel(loc=0.0, scale=1.0)
@@ -91,6 +101,17 @@ class SkewNormal(Distribution):
     ``skewness=0`` is ``Normal(loc, scale)``. The cdf is
     :math:`\Phi(z) - 2\,T(z, \alpha)` with Owen's T function. There is no closed-form
     quantile function or entropy, so ``icdf`` and ``entropy`` raise ``NotImplementedError``.
+
+    Args:
+        loc: the location :math:`\mu`, any real; a float or an array (default 0).
+        scale: the scale :math:`\sigma`, positive; broadcasts with ``loc`` (default 1).
+        skewness: the shape :math:`\alpha`, any real: positive skews to the right,
+            negative to the left; broadcasts with ``loc`` (default 0, a normal).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if a concrete parameter lies outside its constraint (unless
+            ``validate_args=False``).
 
     Example:
         >>> import bayesmodels.distributions as dist
@@ -207,6 +228,18 @@ class AsymmetricLaplace(Distribution):
     The left tail decays on the scale ``left_scale`` :math:`= \lambda\kappa`, the right on
     ``right_scale`` :math:`= \lambda / \kappa`; ``asymmetry=1`` is ``Laplace(loc, scale)``.
 
+    Args:
+        loc: the location :math:`\mu` (the mode), any real; a float or an array
+            (default 0).
+        scale: the scale :math:`\lambda`, positive; broadcasts with ``loc`` (default 1).
+        asymmetry: :math:`\kappa`, positive: above 1 the left tail is the heavier, below 1
+            the right; broadcasts with ``loc`` (default 1, a Laplace).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if a concrete parameter lies outside its constraint (unless
+            ``validate_args=False``).
+
     Example:
         >>> import bayesmodels.distributions as dist
         >>> d = dist.AsymmetricLaplace(loc=0.0, scale=1.0, asymmetry=2.0)
@@ -236,10 +269,12 @@ class AsymmetricLaplace(Distribution):
 
     @property
     def left_scale(self):
+        r"""The decay scale of the left tail, ``scale * asymmetry`` (:math:`\lambda\kappa`)."""
         return self.scale * self.asymmetry
 
     @property
     def right_scale(self):
+        r"""The decay scale of the right tail, ``scale / asymmetry`` (:math:`\lambda / \kappa`)."""
         return self.scale / self.asymmetry
 
     def sample(self, key, sample_shape=()):
@@ -280,6 +315,18 @@ class AsymmetricLaplaceQuantile(Distribution):
 
     This is ``AsymmetricLaplace(loc, scale / sqrt(tau (1 - tau)), sqrt(tau / (1 - tau)))``,
     as in NumPyro; ``AsymmetricLaplaceQuantile(0, 1, 0.5)`` is ``Laplace(0, 2)``.
+
+    Args:
+        loc: the location :math:`\mu`, the ``quantile``-th quantile of the
+            distribution, any real; a float or an array (default 0).
+        scale: the scale :math:`\sigma`, positive; broadcasts with ``loc`` (default 1).
+        quantile: the quantile level :math:`\tau`, in the open interval :math:`(0, 1)`;
+            broadcasts with ``loc`` (default 0.5, a Laplace).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if a concrete parameter lies outside its constraint (unless
+            ``validate_args=False``).
 
     Example:
         >>> import bayesmodels.distributions as dist

@@ -26,6 +26,16 @@ class Dirichlet(Distribution):
     coordinates. Samples are normalised gamma draws (computed in log space, so small
     concentrations do not underflow) and are differentiable in ``concentration``.
 
+    Args:
+        concentration: :math:`\alpha`, an array with at least one dim, positive
+            entries; the last axis (of length :math:`k`) is the ``event_shape`` and the
+            leading axes are the ``batch_shape``.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if ``concentration`` is a scalar, or a concrete parameter lies outside
+            its constraint (unless ``validate_args=False``).
+
     Example:
         >>> import jax
         >>> import jax.numpy as jnp

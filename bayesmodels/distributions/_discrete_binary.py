@@ -64,6 +64,17 @@ class Bernoulli(Distribution):
     with :math:`p` = ``probs`` or :math:`p = \sigma(\ell)`, :math:`\ell` = ``logits``
     (pass exactly one).
 
+    Args:
+        probs: the probability :math:`p` of a 1, in :math:`[0, 1]`; a float or an array
+            whose shape is the ``batch_shape``.
+        logits: the log-odds :math:`\ell = \log(p / (1 - p))`, any real number or array
+            (instead of ``probs``).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if neither or both of ``probs`` and ``logits`` are given, or a concrete
+            parameter lies outside its constraint (unless ``validate_args=False``).
+
     Example:
         >>> import jax
         >>> import bayesmodels.distributions as dist
@@ -89,6 +100,7 @@ class Bernoulli(Distribution):
 
     @property
     def arg_constraints(self):  # type: ignore[override]
+        """The constraint of the parameter given: ``logits`` real or ``probs`` in [0, 1]."""
         if self._given == "logits":
             return {"logits": constraints.real}
         return {"probs": constraints.unit_interval}
@@ -141,6 +153,18 @@ class Binomial(Distribution):
     ``enumerate_support`` needs a concrete ``total_count`` that is the same across the
     batch; ``has_enumerate_support`` says whether that holds.
 
+    Args:
+        total_count: the number of trials :math:`n`, a non-negative integer (stored as a
+            float; an array gives a batch). Default 1.
+        probs: the success probability :math:`p` of each trial, in :math:`[0, 1]`.
+        logits: the log-odds :math:`\log(p / (1 - p))` of a success, any real (instead of
+            ``probs``).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if neither or both of ``probs`` and ``logits`` are given, or a concrete
+            parameter lies outside its constraint (unless ``validate_args=False``).
+
     Example:
         >>> import bayesmodels.distributions as dist
         >>> d = dist.Binomial(total_count=10, logits=0.0)
@@ -165,16 +189,19 @@ class Binomial(Distribution):
 
     @property
     def arg_constraints(self):  # type: ignore[override]
+        """``total_count`` a non-negative integer; ``logits`` real or ``probs`` in [0, 1]."""
         if self._given == "logits":
             return {"total_count": constraints.nonnegative_integer, "logits": constraints.real}
         return {"total_count": constraints.nonnegative_integer, "probs": constraints.unit_interval}
 
     @property
     def support(self):  # type: ignore[override]
+        """The integers from 0 to ``total_count``."""
         return constraints.integer_interval(0, self.total_count)
 
     @property
     def has_enumerate_support(self):  # type: ignore[override]
+        """Whether ``total_count`` is concrete and the same across the batch."""
         return is_concrete_and_homogeneous(self.total_count)
 
     def sample(self, key, sample_shape=()):
@@ -210,7 +237,16 @@ class Binomial(Distribution):
         return jnp.broadcast_to(self.total_count * self.probs * _q(self), self.batch_shape)
 
     def entropy(self):
-        """Entropy by summing over the support (``total_count`` must be concrete)."""
+        r"""Entropy in nats, :math:`-\sum_k P(k) \log P(k)` summed over the support.
+
+        ``total_count`` must be concrete (not traced); it may differ across the batch.
+
+        Returns:
+            An array of shape ``batch_shape``: one entropy per batch element.
+
+        Raises:
+            NotImplementedError: if ``total_count`` is traced (inside ``jit`` or ``vmap``).
+        """
         n_max = concrete_max("Binomial", "total_count", self.total_count, homogeneous=False)
         return entropy_by_enumeration(self, arange_support(0, n_max, self.batch_shape, False))
 
@@ -228,6 +264,17 @@ class Geometric(Distribution):
 
     with :math:`p` = ``probs`` or :math:`\sigma(` ``logits`` :math:`)` (pass exactly one).
     (SciPy's ``geom`` counts trials instead, starting at 1.)
+
+    Args:
+        probs: the success probability :math:`p` of each trial, in :math:`[0, 1]`; a float
+            or an array whose shape is the ``batch_shape``.
+        logits: the log-odds :math:`\log(p / (1 - p))` of a success, any real (instead of
+            ``probs``).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if neither or both of ``probs`` and ``logits`` are given, or a concrete
+            parameter lies outside its constraint (unless ``validate_args=False``).
 
     Example:
         >>> import bayesmodels.distributions as dist
@@ -250,6 +297,7 @@ class Geometric(Distribution):
 
     @property
     def arg_constraints(self):  # type: ignore[override]
+        """The constraint of the parameter given: ``logits`` real or ``probs`` in [0, 1]."""
         if self._given == "logits":
             return {"logits": constraints.real}
         return {"probs": constraints.unit_interval}
@@ -297,30 +345,80 @@ class Geometric(Distribution):
 
 
 def BernoulliProbs(probs, *, validate_args=None):
-    """``Bernoulli(probs=probs)`` (NumPyro's name)."""
+    """``Bernoulli(probs=probs)`` (NumPyro's name).
+
+    Args:
+        probs: the probability of a 1, in :math:`[0, 1]`.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Returns:
+        A ``Bernoulli`` parameterised by ``probs``.
+    """
     return Bernoulli(probs=probs, validate_args=validate_args)
 
 
 def BernoulliLogits(logits, *, validate_args=None):
-    """``Bernoulli(logits=logits)`` (NumPyro's name)."""
+    """``Bernoulli(logits=logits)`` (NumPyro's name).
+
+    Args:
+        logits: the log-odds of a 1, any real.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Returns:
+        A ``Bernoulli`` parameterised by ``logits``.
+    """
     return Bernoulli(logits=logits, validate_args=validate_args)
 
 
 def BinomialProbs(probs, total_count=1, *, validate_args=None):
-    """``Binomial(total_count, probs=probs)`` (NumPyro's name and argument order)."""
+    """``Binomial(total_count, probs=probs)`` (NumPyro's name and argument order).
+
+    Args:
+        probs: the success probability of each trial, in :math:`[0, 1]`.
+        total_count: the number of trials, a non-negative integer (default 1).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Returns:
+        A ``Binomial`` parameterised by ``probs``.
+    """
     return Binomial(total_count, probs=probs, validate_args=validate_args)
 
 
 def BinomialLogits(logits, total_count=1, *, validate_args=None):
-    """``Binomial(total_count, logits=logits)`` (NumPyro's name and argument order)."""
+    """``Binomial(total_count, logits=logits)`` (NumPyro's name and argument order).
+
+    Args:
+        logits: the log-odds of a success in each trial, any real.
+        total_count: the number of trials, a non-negative integer (default 1).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Returns:
+        A ``Binomial`` parameterised by ``logits``.
+    """
     return Binomial(total_count, logits=logits, validate_args=validate_args)
 
 
 def GeometricProbs(probs, *, validate_args=None):
-    """``Geometric(probs=probs)`` (NumPyro's name)."""
+    """``Geometric(probs=probs)`` (NumPyro's name).
+
+    Args:
+        probs: the success probability of each trial, in :math:`[0, 1]`.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Returns:
+        A ``Geometric`` parameterised by ``probs``.
+    """
     return Geometric(probs=probs, validate_args=validate_args)
 
 
 def GeometricLogits(logits, *, validate_args=None):
-    """``Geometric(logits=logits)`` (NumPyro's name)."""
+    """``Geometric(logits=logits)`` (NumPyro's name).
+
+    Args:
+        logits: the log-odds of a success in each trial, any real.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Returns:
+        A ``Geometric`` parameterised by ``logits``.
+    """
     return Geometric(logits=logits, validate_args=validate_args)

@@ -58,6 +58,19 @@ class Categorical(Distribution):
     where the last axis of ``probs``/``logits`` indexes the categories (pass exactly one).
     ``mean`` and ``variance`` are those of the index :math:`k` (NumPyro returns NaN).
 
+    Args:
+        probs: the category probabilities, an array whose last axis (of length :math:`K`)
+            is a simplex: non-negative, summing to 1. The leading axes are the
+            ``batch_shape``.
+        logits: unnormalised log probabilities, finite reals laid out like ``probs``
+            (normalised with ``log_softmax``), instead of ``probs``.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if neither or both of ``probs`` and ``logits`` are given, if the one
+            given is a scalar, or if a concrete parameter lies outside its constraint
+            (unless ``validate_args=False``).
+
     Example:
         >>> import jax.numpy as jnp
         >>> import bayesmodels.distributions as dist
@@ -86,12 +99,14 @@ class Categorical(Distribution):
 
     @property
     def arg_constraints(self):  # type: ignore[override]
+        """The constraint of the parameter given: ``logits`` real or ``probs`` a simplex."""
         if self._given == "logits":
             return {"logits": constraints.real_vector}
         return {"probs": constraints.simplex}
 
     @property
     def support(self):  # type: ignore[override]
+        """The category indices, the integers from 0 to :math:`K - 1`."""
         return constraints.integer_interval(0, self.probs.shape[-1] - 1)
 
     def _log_pmf(self):
@@ -134,6 +149,17 @@ class OrderedLogistic(Distribution):
     predictors give exact zeros rather than NaN. ``probs`` and ``logits`` (normalised
     log probabilities) are available as properties.
 
+    Args:
+        predictor: the linear predictor :math:`\eta`, a real number or an array; it
+            broadcasts with the leading (batch) axes of ``cutpoints``.
+        cutpoints: the :math:`K` cut points along the last axis, strictly increasing and
+            finite (an array of rank at least 1; leading axes are batch axes).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if ``cutpoints`` is a scalar, or a concrete parameter lies outside its
+            constraint (unless ``validate_args=False``).
+
     Example:
         >>> import jax.numpy as jnp
         >>> import bayesmodels.distributions as dist
@@ -156,6 +182,7 @@ class OrderedLogistic(Distribution):
 
     @property
     def support(self):  # type: ignore[override]
+        """The integers from 0 to :math:`K`, the number of cut points."""
         return constraints.integer_interval(0, self.cutpoints.shape[-1])
 
     @property
@@ -216,6 +243,15 @@ class DiscreteUniform(Distribution):
     excludes ``high``.) ``enumerate_support`` needs concrete bounds that are the same
     across the batch; ``has_enumerate_support`` says whether that holds.
 
+    Args:
+        low: the smallest value :math:`a`, an integer (default 0).
+        high: the largest value :math:`b`, an integer with ``high >= low`` (default 1).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if a concrete ``low`` or ``high`` is not a whole number, or
+            ``high < low`` (unless ``validate_args=False``).
+
     Example:
         >>> import bayesmodels.distributions as dist
         >>> d = dist.DiscreteUniform(1, 6)
@@ -234,14 +270,17 @@ class DiscreteUniform(Distribution):
 
     @property
     def arg_constraints(self):  # type: ignore[override]
+        """``low`` a real number and ``high`` at least ``low``."""
         return {"low": constraints.real, "high": constraints.greater_than_eq(self.low)}
 
     @property
     def support(self):  # type: ignore[override]
+        """The integers from ``low`` to ``high``."""
         return constraints.integer_interval(self.low, self.high)
 
     @property
     def has_enumerate_support(self):  # type: ignore[override]
+        """Whether ``low`` and ``high`` are concrete and each the same across the batch."""
         return is_concrete_and_homogeneous(self.low, self.high)
 
     def _count(self):
@@ -296,10 +335,26 @@ def _check_integer(family, name, value, validate_args):
 
 
 def CategoricalProbs(probs, *, validate_args=None):
-    """``Categorical(probs=probs)`` (NumPyro's name)."""
+    """``Categorical(probs=probs)`` (NumPyro's name).
+
+    Args:
+        probs: the category probabilities, a simplex along the last axis.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Returns:
+        A ``Categorical`` parameterised by ``probs``.
+    """
     return Categorical(probs=probs, validate_args=validate_args)
 
 
 def CategoricalLogits(logits, *, validate_args=None):
-    """``Categorical(logits=logits)`` (NumPyro's name)."""
+    """``Categorical(logits=logits)`` (NumPyro's name).
+
+    Args:
+        logits: unnormalised log probabilities of the categories (last axis).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Returns:
+        A ``Categorical`` parameterised by ``logits``.
+    """
     return Categorical(logits=logits, validate_args=validate_args)

@@ -71,6 +71,16 @@ class Poisson(Distribution):
     ``rate = 0`` is allowed (all mass at 0). ``is_sparse`` is accepted for NumPyro
     compatibility; the dense computation is used either way.
 
+    Args:
+        rate: the rate :math:`\lambda \ge 0`, a float or an array whose shape is the
+            ``batch_shape``.
+        is_sparse: accepted for NumPyro compatibility and ignored (default ``False``).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if a concrete parameter lies outside its constraint (unless
+            ``validate_args=False``).
+
     Example:
         >>> import bayesmodels.distributions as dist
         >>> d = dist.Poisson(3.0)
@@ -116,6 +126,17 @@ class GammaPoisson(Distribution):
 
         P(X = k \mid \alpha, \beta) = \frac{\Gamma(k + \alpha)}{\Gamma(\alpha)\, k!}
             \Bigl(\frac{\beta}{1 + \beta}\Bigr)^{\alpha} \Bigl(\frac{1}{1 + \beta}\Bigr)^{k}.
+
+    Its mean is :math:`\alpha / \beta` and its variance :math:`\alpha (1 + \beta) / \beta^2`.
+
+    Args:
+        concentration: the Gamma shape :math:`\alpha > 0`.
+        rate: the Gamma rate :math:`\beta > 0` (default 1).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if a concrete parameter lies outside its constraint (unless
+            ``validate_args=False``).
 
     Example:
         >>> import bayesmodels.distributions as dist
@@ -170,6 +191,17 @@ class NegativeBinomial(Distribution):
     :math:`\sigma(` ``logits`` :math:`)` (pass exactly one); NumPyro's and PyTorch's
     convention. (SciPy's ``nbinom(n, p)`` is this with ``n = r`` and ``p = 1 - p``.)
 
+    Args:
+        total_count: the number of failures :math:`r > 0`, any positive real.
+        probs: the success probability :math:`p` of each trial, in :math:`[0, 1]`.
+        logits: the log-odds :math:`\log(p / (1 - p))` of a success, any real (instead of
+            ``probs``).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if neither or both of ``probs`` and ``logits`` are given, or a concrete
+            parameter lies outside its constraint (unless ``validate_args=False``).
+
     Example:
         >>> import bayesmodels.distributions as dist
         >>> d = dist.NegativeBinomial(4.0, probs=0.5)
@@ -193,6 +225,7 @@ class NegativeBinomial(Distribution):
 
     @property
     def arg_constraints(self):  # type: ignore[override]
+        """``total_count`` positive; ``logits`` real or ``probs`` in [0, 1]."""
         if self._given == "logits":
             return {"total_count": constraints.positive, "logits": constraints.real}
         return {"total_count": constraints.positive, "probs": constraints.unit_interval}
@@ -230,12 +263,30 @@ class NegativeBinomial(Distribution):
 
 
 def NegativeBinomialProbs(total_count, probs, *, validate_args=None):
-    """``NegativeBinomial(total_count, probs=probs)`` (NumPyro's name)."""
+    """``NegativeBinomial(total_count, probs=probs)`` (NumPyro's name).
+
+    Args:
+        total_count: the number of failures, a positive real.
+        probs: the success probability of each trial, in :math:`[0, 1]`.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Returns:
+        A ``NegativeBinomial`` parameterised by ``probs``.
+    """
     return NegativeBinomial(total_count, probs=probs, validate_args=validate_args)
 
 
 def NegativeBinomialLogits(total_count, logits, *, validate_args=None):
-    """``NegativeBinomial(total_count, logits=logits)`` (NumPyro's name)."""
+    """``NegativeBinomial(total_count, logits=logits)`` (NumPyro's name).
+
+    Args:
+        total_count: the number of failures, a positive real.
+        logits: the log-odds of a success in each trial, any real.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Returns:
+        A ``NegativeBinomial`` parameterised by ``logits``.
+    """
     return NegativeBinomial(total_count, logits=logits, validate_args=validate_args)
 
 
@@ -250,6 +301,20 @@ def NegativeBinomial2(mean, concentration, *, validate_args=None):
 
     As in NumPyro, this returns ``GammaPoisson(concentration, rate=concentration / mean)``;
     ``.mean`` gives back the mean.
+
+    Args:
+        mean: the mean :math:`\mu > 0`.
+        concentration: the concentration :math:`\phi > 0`; the larger, the closer to a
+            Poisson.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Returns:
+        A ``GammaPoisson`` with ``concentration`` :math:`\phi` and ``rate``
+        :math:`\phi / \mu`.
+
+    Raises:
+        ValueError: if a concrete ``mean`` or ``concentration`` is not positive (unless
+            ``validate_args=False``).
 
     Example:
         >>> import bayesmodels.distributions as dist
@@ -273,6 +338,16 @@ class BetaBinomial(Distribution):
 
     ``enumerate_support`` needs a concrete ``total_count`` that is the same across the
     batch; ``entropy`` sums over the support (concrete ``total_count``). No ``cdf``.
+
+    Args:
+        concentration1: the Beta's first shape :math:`\alpha > 0` (weight on success).
+        concentration0: the Beta's second shape :math:`\beta > 0` (weight on failure).
+        total_count: the number of trials :math:`n`, a non-negative integer (default 1).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if a concrete parameter lies outside its constraint (unless
+            ``validate_args=False``).
 
     Example:
         >>> import bayesmodels.distributions as dist
@@ -300,10 +375,12 @@ class BetaBinomial(Distribution):
 
     @property
     def support(self):  # type: ignore[override]
+        """The integers from 0 to ``total_count``."""
         return constraints.integer_interval(0, self.total_count)
 
     @property
     def has_enumerate_support(self):  # type: ignore[override]
+        """Whether ``total_count`` is concrete and the same across the batch."""
         return is_concrete_and_homogeneous(self.total_count)
 
     def sample(self, key, sample_shape=()):
@@ -330,7 +407,16 @@ class BetaBinomial(Distribution):
         return jnp.broadcast_to(v, self.batch_shape)
 
     def entropy(self):
-        """Entropy by summing over the support (``total_count`` must be concrete)."""
+        r"""Entropy in nats, :math:`-\sum_k P(k) \log P(k)` summed over the support.
+
+        ``total_count`` must be concrete (not traced); it may differ across the batch.
+
+        Returns:
+            An array of shape ``batch_shape``: one entropy per batch element.
+
+        Raises:
+            NotImplementedError: if ``total_count`` is traced (inside ``jit`` or ``vmap``).
+        """
         n_max = concrete_max("BetaBinomial", "total_count", self.total_count, homogeneous=False)
         return entropy_by_enumeration(self, arange_support(0, n_max, self.batch_shape, False))
 

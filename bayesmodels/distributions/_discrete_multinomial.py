@@ -42,6 +42,21 @@ class Multinomial(Distribution):
     :math:`)` (pass exactly one). ``total_count_max`` is accepted for NumPyro
     compatibility and not needed.
 
+    Args:
+        total_count: the number of draws :math:`n`, a non-negative integer (default 1); an
+            array broadcasts with the batch axes of ``probs``/``logits``.
+        probs: the category probabilities, an array whose last axis (of length :math:`K`,
+            the ``event_shape``) is a simplex; the leading axes are batch axes.
+        logits: unnormalised log probabilities laid out like ``probs`` (normalised with
+            ``log_softmax``), instead of ``probs``.
+        total_count_max: accepted for NumPyro compatibility and ignored.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if neither or both of ``probs`` and ``logits`` are given, if the one
+            given is a scalar, or if a concrete parameter lies outside its constraint
+            (unless ``validate_args=False``).
+
     Example:
         >>> import jax, jax.numpy as jnp
         >>> import bayesmodels.distributions as dist
@@ -71,12 +86,14 @@ class Multinomial(Distribution):
 
     @property
     def arg_constraints(self):  # type: ignore[override]
+        """``total_count`` a non-negative integer; ``logits`` real or ``probs`` a simplex."""
         if self._given == "logits":
             return {"total_count": constraints.nonnegative_integer, "logits": constraints.real_vector}
         return {"total_count": constraints.nonnegative_integer, "probs": constraints.simplex}
 
     @property
     def support(self):  # type: ignore[override]
+        """Vectors of :math:`K` non-negative integers summing to ``total_count``."""
         return constraints.multinomial(self.total_count)
 
     def sample(self, key, sample_shape=()):
@@ -109,6 +126,18 @@ class DirichletMultinomial(Distribution):
             \prod_k \frac{\Gamma(x_k + \alpha_k)}{x_k!\,\Gamma(\alpha_k)},
         \qquad \alpha_0 = \sum_k \alpha_k,\ \sum_k x_k = n.
 
+    Args:
+        concentration: the Dirichlet concentrations :math:`\alpha`, positive, along the
+            last axis (of length :math:`K`, the ``event_shape``); leading axes are batch
+            axes.
+        total_count: the number of draws :math:`n`, a non-negative integer (default 1); an
+            array broadcasts with the batch axes of ``concentration``.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if ``concentration`` is a scalar, or a concrete parameter lies outside
+            its constraint (unless ``validate_args=False``).
+
     Example:
         >>> import jax.numpy as jnp
         >>> import bayesmodels.distributions as dist
@@ -134,6 +163,7 @@ class DirichletMultinomial(Distribution):
 
     @property
     def support(self):  # type: ignore[override]
+        """Vectors of :math:`K` non-negative integers summing to ``total_count``."""
         return constraints.multinomial(self.total_count)
 
     def sample(self, key, sample_shape=()):
@@ -168,10 +198,30 @@ class DirichletMultinomial(Distribution):
 
 
 def MultinomialProbs(probs, total_count=1, *, total_count_max=None, validate_args=None):
-    """``Multinomial(total_count, probs=probs)`` (NumPyro's name and argument order)."""
+    """``Multinomial(total_count, probs=probs)`` (NumPyro's name and argument order).
+
+    Args:
+        probs: the category probabilities, a simplex along the last axis.
+        total_count: the number of draws, a non-negative integer (default 1).
+        total_count_max: accepted for NumPyro compatibility and ignored.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Returns:
+        A ``Multinomial`` parameterised by ``probs``.
+    """
     return Multinomial(total_count, probs=probs, validate_args=validate_args)
 
 
 def MultinomialLogits(logits, total_count=1, *, total_count_max=None, validate_args=None):
-    """``Multinomial(total_count, logits=logits)`` (NumPyro's name and argument order)."""
+    """``Multinomial(total_count, logits=logits)`` (NumPyro's name and argument order).
+
+    Args:
+        logits: unnormalised log probabilities of the categories (last axis).
+        total_count: the number of draws, a non-negative integer (default 1).
+        total_count_max: accepted for NumPyro compatibility and ignored.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Returns:
+        A ``Multinomial`` parameterised by ``logits``.
+    """
     return Multinomial(total_count, logits=logits, validate_args=validate_args)

@@ -62,6 +62,19 @@ class ZeroInflatedDistribution(Distribution):
         P(X = 0) = g + (1 - g)\, P_{\text{base}}(0), \qquad
         P(X = k) = (1 - g)\, P_{\text{base}}(k) \quad (k \ne 0).
 
+    Args:
+        base_dist: a discrete ``Distribution`` with ``event_shape`` ``()``; it is expanded
+            to the broadcast of its ``batch_shape`` and the shape of the gate.
+        gate: the probability :math:`g` of an extra zero, in :math:`[0, 1]` (keyword-only).
+        gate_logits: the log-odds :math:`\log(g / (1 - g))`, any real (instead of ``gate``).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if ``base_dist`` is not a discrete distribution or has a non-empty
+            ``event_shape``, if neither or both of ``gate`` and ``gate_logits`` are given,
+            or if a concrete gate lies outside its constraint (unless
+            ``validate_args=False``).
+
     Example:
         >>> import bayesmodels.distributions as dist
         >>> d = dist.ZeroInflatedDistribution(dist.Poisson(2.0), gate=0.25)
@@ -104,12 +117,14 @@ class ZeroInflatedDistribution(Distribution):
 
     @property
     def arg_constraints(self):  # type: ignore[override]
+        """The constraint of the gate given: ``gate_logits`` real or ``gate`` in [0, 1]."""
         if self._given == "gate_logits":
             return {"gate_logits": constraints.real}
         return {"gate": constraints.unit_interval}
 
     @property
     def support(self):  # type: ignore[override]
+        """The support of ``base_dist``."""
         return self.base_dist.support
 
     def sample(self, key, sample_shape=()):
@@ -144,6 +159,15 @@ class ZeroInflatedPoisson(Distribution):
 
         P(X = 0) = g + (1 - g) e^{-\lambda}, \qquad
         P(X = k) = (1 - g) \frac{\lambda^{k} e^{-\lambda}}{k!} \quad (k \ge 1).
+
+    Args:
+        gate: the probability :math:`g` of an extra zero, in :math:`[0, 1]`.
+        rate: the Poisson rate :math:`\lambda \ge 0` (default 1).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if a concrete parameter lies outside its constraint (unless
+            ``validate_args=False``).
 
     Example:
         >>> import bayesmodels.distributions as dist
@@ -196,6 +220,22 @@ def ZeroInflatedNegativeBinomial2(mean, concentration, *, gate=None, gate_logits
 
         P(X = 0) = g + (1 - g) \Bigl(\frac{\phi}{\phi + \mu}\Bigr)^{\phi}, \qquad
         P(X = k) = (1 - g)\, \mathrm{NB}_2(k \mid \mu, \phi) \quad (k \ge 1).
+
+    Args:
+        mean: the mean :math:`\mu > 0` of the negative binomial (before inflation).
+        concentration: its concentration :math:`\phi > 0`.
+        gate: the probability :math:`g` of an extra zero, in :math:`[0, 1]`.
+        gate_logits: the log-odds :math:`\log(g / (1 - g))`, any real (instead of ``gate``).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Returns:
+        A ``ZeroInflatedDistribution`` whose ``base_dist`` is
+        ``NegativeBinomial2(mean, concentration)`` (a ``GammaPoisson``).
+
+    Raises:
+        ValueError: if neither or both of ``gate`` and ``gate_logits`` are given, or a
+            concrete parameter lies outside its constraint (unless
+            ``validate_args=False``).
 
     Example:
         >>> import bayesmodels.distributions as dist

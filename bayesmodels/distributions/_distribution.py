@@ -37,11 +37,57 @@ Shape = tuple[int, ...]
 
 
 class Distribution(eqx.Module):
-    """Abstract base of every distribution.
+    r"""Abstract base of every distribution.
 
-    Concrete families are final ``equinox.Module``s, so a distribution is a pytree: it can
-    be passed into and returned from ``jax.jit``, and differentiated with ``jax.grad``
-    with respect to its (array) parameters.
+    Concrete families are final ``equinox.Module`` subclasses, so a distribution is a
+    pytree: it can be passed into and returned from ``jax.jit``, and differentiated with
+    ``jax.grad`` with respect to its (array) parameters.
+
+    Shapes: a draw of ``sample(key, sample_shape)`` has shape
+    ``sample_shape + batch_shape + event_shape``. ``batch_shape`` indexes independent,
+    not identically distributed copies (the broadcast shape of the parameters);
+    ``event_shape`` is the shape of one draw (``()`` for a univariate family).
+    ``log_prob`` sums over the event dims, so for a value of shape
+    ``sample_shape + batch_shape + event_shape`` it returns shape
+    ``sample_shape + batch_shape``.
+
+    Class-level attributes every family sets:
+
+    * ``arg_constraints``: parameter name to the ``Constraint`` it must satisfy;
+    * ``support``: the ``Constraint`` the values live in (a property where it depends on
+      the parameters);
+    * ``has_rsample``: whether ``rsample`` (reparameterised, differentiable draws) exists;
+    * ``has_enumerate_support``: whether ``enumerate_support`` exists.
+
+    Families are built with their own constructors, never with ``Distribution(...)``
+    directly; the arguments below are what a family passes to ``super().__init__``.
+
+    Args:
+        batch_shape: the batch shape, a tuple of ints (default ``()``).
+        event_shape: the event shape, a tuple of ints (default ``()``).
+        validate_args: how parameters are checked against ``arg_constraints``. ``None``
+            (the default) checks concrete parameters when the distribution is built and
+            raises ``ValueError`` for a value outside its constraint, but skips traced
+            ones (inside ``jit``, ``vmap`` or ``grad``), so checks cost nothing in
+            compiled code; ``True`` also checks traced parameters at run time with
+            ``equinox.error_if``; ``False`` turns the checks off. Values passed to
+            ``log_prob`` are never checked: outside ``support`` they get
+            :math:`-\infty`.
+
+    Raises:
+        ValueError: if a concrete parameter lies outside its constraint (unless
+            ``validate_args=False``).
+
+    Example:
+        >>> import jax
+        >>> import jax.numpy as jnp
+        >>> import bayesmodels.distributions as dist
+        >>> d = dist.Normal(jnp.zeros((2, 3)), 1.0).to_event(1)
+        >>> d.batch_shape, d.event_shape, d.shape((5,))
+        ((2,), (3,), (5, 2, 3))
+        >>> x = d.sample(jax.random.PRNGKey(0), (5,))
+        >>> x.shape, d.log_prob(x).shape
+        ((5, 2, 3), (5, 2))
     """
 
     batch_shape: Shape = eqx.field(static=True)
@@ -96,24 +142,65 @@ class Distribution(eqx.Module):
 
     @property
     def event_dim(self) -> int:
+        """The number of event dims, ``len(event_shape)`` (an int)."""
         return len(self.event_shape)
 
     @property
     def is_discrete(self) -> bool:
+        """Whether the support is discrete (``support.is_discrete``), a Python bool."""
         return self.support.is_discrete
 
     def shape(self, sample_shape: Shape = ()) -> Shape:
-        """``sample_shape + batch_shape + event_shape``: the shape of ``sample(key, sample_shape)``."""
+        """The shape of ``sample(key, sample_shape)``.
+
+        Args:
+            sample_shape: the leading shape of independent draws (default ``()``).
+
+        Returns:
+            The tuple ``sample_shape + batch_shape + event_shape``.
+        """
         return tuple(sample_shape) + self.batch_shape + self.event_shape
 
     # ----------------------------------------------------------------------- sampling
 
     def sample(self, key, sample_shape: Shape = ()):
-        """Draw ``sample_shape`` independent samples with the PRNG key ``key``."""
+        """Draw independent samples.
+
+        Args:
+            key: a ``jax.random`` PRNG key (``jax.random.PRNGKey(seed)``); the same key
+                gives the same draws.
+            sample_shape: the shape of the independent draws stacked in front, e.g.
+                ``(1000,)``; the default ``()`` gives one draw of each batch element.
+
+        Returns:
+            An array of shape ``sample_shape + batch_shape + event_shape`` (that is,
+            ``self.shape(sample_shape)``) with values in ``support``. Use ``rsample`` where
+            the draws must be differentiable with respect to the parameters.
+
+        Raises:
+            NotImplementedError: if the family cannot be sampled.
+        """
         raise NotImplementedError(f"{type(self).__name__} does not implement sample().")
 
     def rsample(self, key, sample_shape: Shape = ()):
-        """A reparameterised sample: differentiable with respect to the parameters."""
+        """Draw reparameterised samples: differentiable with respect to the parameters.
+
+        The draw is a deterministic, differentiable function of the parameters and of
+        parameter-free noise, so ``jax.grad`` passes through it (what SVI's
+        reparameterised gradient estimator needs).
+
+        Args:
+            key: a ``jax.random`` PRNG key.
+            sample_shape: the shape of the independent draws stacked in front (default
+                ``()``: one draw).
+
+        Returns:
+            An array of shape ``sample_shape + batch_shape + event_shape``, distributed as
+            ``sample(key, sample_shape)``.
+
+        Raises:
+            NotImplementedError: if ``has_rsample`` is False.
+        """
         if not self.has_rsample:
             raise NotImplementedError(
                 f"{type(self).__name__} has no reparameterised sampler (has_rsample is False). "
@@ -122,17 +209,42 @@ class Distribution(eqx.Module):
         return self.sample(key, sample_shape)
 
     def sample_with_intermediates(self, key, sample_shape: Shape = ()):
-        """``(sample, intermediates)``; plain families have no intermediates."""
+        """Draw samples together with the intermediate values that produced them.
+
+        Args:
+            key: a ``jax.random`` PRNG key.
+            sample_shape: the shape of the independent draws stacked in front (default
+                ``()``).
+
+        Returns:
+            A pair ``(sample, intermediates)``: ``sample`` as from ``sample(key,
+            sample_shape)`` and a list of intermediate arrays, empty for a plain family
+            (the outputs of each transform for ``TransformedDistribution``, the component
+            indices for a mixture).
+        """
         return self.sample(key, sample_shape), []
 
     # ------------------------------------------------------------------------ density
 
     def log_prob(self, value):
-        r"""Log density (or mass) of ``value``, summed over the event dims.
+        r"""Log density (or, for a discrete family, log mass) of ``value``.
 
-        Values outside ``support`` get :math:`-\infty`. They are swapped for a point of
-        the support before the family's formula runs, so neither the result nor its
-        gradient picks up NaN from them.
+        The log density of one event is one number: for a multivariate family it is the
+        joint density of the event's coordinates. Values outside ``support`` get
+        :math:`-\infty`. They are swapped for a point of the support before the family's
+        formula runs, so neither the result nor its gradient picks up NaN from them.
+
+        Args:
+            value: an array whose rightmost dims are ``event_shape``, typically of shape
+                ``sample_shape + batch_shape + event_shape``; its leading dims broadcast
+                with ``batch_shape`` like any JAX operation.
+
+        Returns:
+            An array of the broadcast of ``value.shape[:value.ndim - event_dim]`` and
+            ``batch_shape``, e.g. ``sample_shape + batch_shape``: one log density per event.
+
+        Raises:
+            NotImplementedError: if the family has no density.
         """
         value = jnp.asarray(value)
         ok = self.support(value)
@@ -146,29 +258,64 @@ class Distribution(eqx.Module):
         raise NotImplementedError(f"{type(self).__name__} does not implement log_prob().")
 
     def cdf(self, value):
-        """Cumulative distribution function, :math:`P(X \\le x)`."""
+        r"""Cumulative distribution function :math:`F(x) = P(X \le x)` of a univariate family.
+
+        Args:
+            value: the points :math:`x`, an array broadcasting with ``batch_shape``.
+
+        Returns:
+            :math:`P(X \le x)` in :math:`[0, 1]`, with the broadcast shape of ``value``
+            and ``batch_shape``.
+
+        Raises:
+            NotImplementedError: if the family has no closed-form cdf.
+        """
         raise NotImplementedError(f"{type(self).__name__} has no closed-form cdf.")
 
     def icdf(self, q):
-        """Inverse cdf (quantile function)."""
+        r"""Inverse cdf (quantile function) :math:`F^{-1}(q)` of a univariate family.
+
+        For a discrete family it is the smallest :math:`x` with :math:`F(x) \ge q`.
+
+        Args:
+            q: probabilities in :math:`[0, 1]`, an array broadcasting with ``batch_shape``.
+
+        Returns:
+            The quantiles, with the broadcast shape of ``q`` and ``batch_shape``.
+
+        Raises:
+            NotImplementedError: if the family has no closed-form icdf.
+        """
         raise NotImplementedError(f"{type(self).__name__} has no closed-form icdf.")
 
     # ------------------------------------------------------------------------ moments
 
     @property
     def mean(self):
+        """The mean, shape ``batch_shape + event_shape`` (NaN or inf where it does not exist)."""
         raise NotImplementedError(f"{type(self).__name__} does not implement mean.")
 
     @property
     def variance(self):
+        """The variance of each coordinate, shape ``batch_shape + event_shape``."""
         raise NotImplementedError(f"{type(self).__name__} does not implement variance.")
 
     @property
     def stddev(self):
+        """The standard deviation, ``sqrt(variance)``, shape ``batch_shape + event_shape``."""
         return jnp.sqrt(self.variance)
 
     def entropy(self):
-        """Differential (or Shannon) entropy, one value per batch element."""
+        r"""Entropy :math:`H = -\mathbb{E}[\log p(X)]` in nats.
+
+        Differential entropy for a continuous family, Shannon entropy for a discrete one.
+
+        Returns:
+            An array of shape ``batch_shape``: one value per batch element.
+
+        Raises:
+            NotImplementedError: if the family has no closed-form entropy.
+        """
         raise NotImplementedError(f"{type(self).__name__} does not implement entropy().")
 
     # ---------------------------------------------------------------------- discrete
@@ -176,8 +323,20 @@ class Distribution(eqx.Module):
     def enumerate_support(self, expand: bool = True):
         """All values of a finite discrete support, stacked along a new leading axis.
 
-        With ``expand=False`` the result has shape ``(n,) + (1,) * len(batch_shape) +
-        event_shape``; with ``expand=True`` the batch dims are broadcast out.
+        This is what enumeration of a discrete latent site uses. The support must be the
+        same for every batch element.
+
+        Args:
+            expand: broadcast the values over the batch dims (default ``True``); with
+                ``False`` the batch dims have size 1.
+
+        Returns:
+            An array of shape ``(n,) + batch_shape + event_shape`` with ``expand=True``, or
+            ``(n,) + (1,) * len(batch_shape) + event_shape`` with ``expand=False``, where
+            ``n`` is the number of values in the support.
+
+        Raises:
+            NotImplementedError: if ``has_enumerate_support`` is False.
         """
         raise NotImplementedError(
             f"{type(self).__name__} has no finite support to enumerate "
@@ -187,7 +346,21 @@ class Distribution(eqx.Module):
     # ------------------------------------------------------------------- reshaping
 
     def expand(self, batch_shape: Shape) -> Distribution:
-        """The same distribution broadcast to a larger ``batch_shape``."""
+        """The same distribution broadcast to a larger ``batch_shape``.
+
+        New dims are added on the left and dims of size 1 are stretched; draws are
+        independent along both.
+
+        Args:
+            batch_shape: the new batch shape; ``self.batch_shape`` must broadcast to it.
+
+        Returns:
+            An ``ExpandedDistribution`` with that ``batch_shape`` and the same
+            ``event_shape`` (``self`` when ``batch_shape`` is unchanged).
+
+        Raises:
+            ValueError: if ``self.batch_shape`` does not broadcast to ``batch_shape``.
+        """
         from ._batch_wrappers import ExpandedDistribution
 
         batch_shape = tuple(batch_shape)
@@ -196,12 +369,31 @@ class Distribution(eqx.Module):
         return ExpandedDistribution(self, batch_shape)
 
     def expand_by(self, sample_shape: Shape) -> Distribution:
-        """``expand(sample_shape + batch_shape)``."""
+        """Add dims on the left of the batch: ``expand(sample_shape + batch_shape)``.
+
+        Args:
+            sample_shape: the dims to add.
+
+        Returns:
+            The distribution with batch shape ``sample_shape + batch_shape``.
+        """
         return self.expand(tuple(sample_shape) + self.batch_shape)
 
     def to_event(self, reinterpreted_batch_ndims: int | None = None) -> Distribution:
-        """Treat the rightmost ``reinterpreted_batch_ndims`` batch dims as event dims
-        (all of them by default)."""
+        """Treat the rightmost batch dims as event dims, so ``log_prob`` sums over them.
+
+        Args:
+            reinterpreted_batch_ndims: how many batch dims to move into the event (default
+                ``None``: all of them).
+
+        Returns:
+            An ``Independent`` with, for ``n = reinterpreted_batch_ndims``, batch shape
+            ``batch_shape[:len(batch_shape) - n]`` and event shape
+            ``batch_shape[len(batch_shape) - n:] + event_shape`` (``self`` when ``n`` is 0).
+
+        Raises:
+            ValueError: if ``reinterpreted_batch_ndims`` exceeds ``len(batch_shape)``.
+        """
         from ._batch_wrappers import Independent
 
         if reinterpreted_batch_ndims is None:
@@ -211,7 +403,20 @@ class Distribution(eqx.Module):
         return Independent(self, reinterpreted_batch_ndims)
 
     def mask(self, mask) -> Distribution:
-        """Zero ``log_prob`` where ``mask`` is False (``mask`` broadcasts to ``batch_shape``)."""
+        """Zero ``log_prob`` where ``mask`` is False; sampling is unchanged.
+
+        Args:
+            mask: a boolean array broadcasting with ``batch_shape`` (a mask with more or
+                larger dims expands the distribution to the broadcast shape), or a Python
+                bool.
+
+        Returns:
+            A ``MaskedDistribution`` (``self`` when ``mask`` is the Python ``True``).
+
+        Raises:
+            ValueError: if a concrete ``mask`` is not boolean or does not broadcast with
+                ``batch_shape``.
+        """
         from ._batch_wrappers import MaskedDistribution
 
         if isinstance(mask, bool) and mask:

@@ -53,11 +53,32 @@ def _lookup(p, q):
 
 
 def kl_divergence(p: Distribution, q: Distribution):
-    r"""The divergence :math:`\mathrm{KL}(p \,\|\, q)` in closed form, with the broadcast
-    of ``p.batch_shape`` and ``q.batch_shape`` as its shape.
+    r"""The divergence :math:`\mathrm{KL}(p \,\|\, q)` in closed form:
 
-    Raises ``NotImplementedError`` for a pair with no closed form here (estimate it by
-    Monte Carlo, :math:`\log p(x) - \log q(x)` at draws :math:`x \sim p`, instead).
+    .. math::
+
+        \mathrm{KL}(p \,\|\, q) = \mathbb{E}_{x \sim p}\bigl[\log p(x) - \log q(x)\bigr].
+
+    Closed forms exist for Normal, Exponential, Gamma, Beta and Dirichlet pairs of the
+    same family, for any pair of Gaussians among ``MultivariateNormal``,
+    ``LowRankMultivariateNormal`` and ``Independent`` of a ``Normal`` over one dim, and for
+    two ``Independent`` wrappers over the same number of dims (the KL of the bases summed
+    over those dims). An ``ExpandedDistribution`` on either side broadcasts the KL of its
+    base.
+
+    Args:
+        p: the distribution the expectation is taken under.
+        q: the reference distribution, with the same ``event_shape`` as ``p``.
+
+    Returns:
+        An array of divergences in nats, one per batch element, whose shape is the
+        broadcast of ``p.batch_shape`` and ``q.batch_shape``.
+
+    Raises:
+        ValueError: if ``p`` and ``q`` have different event shapes.
+        NotImplementedError: for a pair with no closed form here (estimate it by Monte
+            Carlo instead, :math:`\log p(x) - \log q(x)` averaged over draws
+            :math:`x \sim p`).
 
     Example:
         >>> import jax.numpy as jnp

@@ -122,6 +122,20 @@ class LKJCholesky(Distribution):
     and variance come from the onion construction: an off-diagonal entry has mean 0 and
     variance :math:`1 / (2\eta + d - 1)`; :math:`L_{kk}^2` is Beta distributed.
 
+    Args:
+        dimension: the matrix size :math:`d`, a Python integer of at least 2 (static:
+            it fixes ``event_shape = (d, d)``).
+        concentration: :math:`\eta`, positive; a float or an array whose shape is
+            ``batch_shape`` (default 1, uniform over correlation matrices).
+        sample_method: the sampler, ``"onion"`` (the extended onion method, default) or
+            ``"cvine"`` (the C-vine method); both draw from the same distribution.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if ``dimension`` is not an integer of at least 2, ``sample_method`` is
+            not ``"onion"`` or ``"cvine"``, or a concrete parameter lies outside its
+            constraint (unless ``validate_args=False``).
+
     Example:
         >>> import jax
         >>> import bayesmodels.distributions as dist
@@ -202,6 +216,20 @@ class LKJ(Distribution):
     :math:`B \sim \mathrm{Beta}(\eta - 1 + d/2, \eta - 1 + d/2)`, so its variance is
     :math:`1 / (2\eta + d - 1)`. Samples are :math:`L L^T` for
     :math:`L \sim` ``LKJCholesky(dimension, concentration, sample_method)``.
+
+    Args:
+        dimension: the matrix size :math:`d`, a Python integer of at least 2 (static:
+            it fixes ``event_shape = (d, d)``).
+        concentration: :math:`\eta`, positive; a float or an array whose shape is
+            ``batch_shape`` (default 1, uniform over correlation matrices).
+        sample_method: the sampler, ``"onion"`` (the extended onion method, default) or
+            ``"cvine"`` (the C-vine method); both draw from the same distribution.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if ``dimension`` is not an integer of at least 2, ``sample_method`` is
+            not ``"onion"`` or ``"cvine"``, or a concrete parameter lies outside its
+            constraint (unless ``validate_args=False``).
 
     Example:
         >>> import jax

@@ -62,22 +62,52 @@ class _AbstractMixture(Distribution):
     mixing_distribution: eqx.AbstractVar[Distribution]
 
     def component_log_probs(self, value):
-        """``log w_k + log p_k(value)``, with the components along the last axis."""
+        r"""The weighted log density of ``value`` under each component.
+
+        Args:
+            value: an array of shape ``sample_shape + batch_shape + event_shape`` (or one
+                broadcasting with ``batch_shape + event_shape``).
+
+        Returns:
+            :math:`\log w_k + \log p_k(\text{value})`, of shape
+            ``sample_shape + batch_shape + (K,)``: the components along the last axis.
+        """
         raise NotImplementedError
 
     def component_sample(self, key, sample_shape=()):
-        """One draw of every component: ``sample_shape + batch_shape + (K,) + event_shape``."""
+        """One independent draw of every component.
+
+        Args:
+            key: a ``jax.random`` PRNG key.
+            sample_shape: the shape of the independent draws stacked in front (default
+                ``()``).
+
+        Returns:
+            An array of shape ``sample_shape + batch_shape + (K,) + event_shape``: the
+            components along axis ``mixture_dim``.
+        """
         raise NotImplementedError
 
     def component_cdf(self, value):
+        """The cdf of ``value`` under each (univariate) component.
+
+        Args:
+            value: the points, an array broadcasting with ``batch_shape``.
+
+        Returns:
+            :math:`F_k(\text{value})`, of the broadcast shape of ``value`` and
+            ``batch_shape`` followed by ``(K,)``.
+        """
         raise NotImplementedError
 
     @property
     def component_mean(self):
+        """The mean of each component, broadcasting to ``batch_shape + (K,) + event_shape``."""
         raise NotImplementedError
 
     @property
     def component_variance(self):
+        """The variance of each component, broadcasting to ``batch_shape + (K,) + event_shape``."""
         raise NotImplementedError
 
     @property
@@ -96,7 +126,18 @@ class _AbstractMixture(Distribution):
         return jnp.reshape(probs, jnp.shape(probs) + (1,) * self.event_dim)
 
     def sample_with_intermediates(self, key, sample_shape=()):
-        """``(sample, [indices])``: the draws and the component each came from."""
+        """Draw samples together with the component each came from.
+
+        Args:
+            key: a ``jax.random`` PRNG key.
+            sample_shape: the shape of the independent draws stacked in front (default
+                ``()``).
+
+        Returns:
+            A pair ``(sample, [indices])``: the draws, of shape
+            ``sample_shape + batch_shape + event_shape``, and a one-element list holding the
+            integer component indices, of shape ``sample_shape + batch_shape``.
+        """
         return self._draw(key, tuple(sample_shape))
 
     @compiled_method
@@ -114,7 +155,20 @@ class _AbstractMixture(Distribution):
         return self.sample_with_intermediates(key, sample_shape)[0]
 
     def log_prob(self, value, intermediates=None):
-        """``logsumexp_k(log w_k + log p_k(value))``; each component checks its own support."""
+        r"""Log density of the mixture, :math:`\log \sum_k w_k\, p_k(\text{value})`.
+
+        It is computed as a ``logsumexp`` over ``component_log_probs``; each component
+        checks its own support, so a value outside all of them gets :math:`-\infty`.
+
+        Args:
+            value: an array of shape ``sample_shape + batch_shape + event_shape`` (or one
+                broadcasting with ``batch_shape + event_shape``).
+            intermediates: ignored (the component indices from
+                ``sample_with_intermediates``); the component index is always marginalised.
+
+        Returns:
+            An array of shape ``sample_shape + batch_shape``.
+        """
         del intermediates
         return self._log_prob(jnp.asarray(value))
 
@@ -143,10 +197,13 @@ class _AbstractMixture(Distribution):
 
     @property
     def mean(self):
+        r"""The mixture mean :math:`\sum_k w_k \mu_k`, shape ``batch_shape + event_shape``."""
         return self._moments()[0]
 
     @property
     def variance(self):
+        r"""The variance by the law of total variance, :math:`\sum_k w_k \sigma_k^2 +
+        \sum_k w_k (\mu_k - \mu)^2`, shape ``batch_shape + event_shape``."""
         return self._moments()[1]
 
 
@@ -155,8 +212,26 @@ class MixtureSameFamily(_AbstractMixture):
 
     .. math:: p(x) = \sum_{k=1}^{K} w_k\, p(x \mid \theta_k).
 
-    ``component_distribution.batch_shape[-1]`` must equal the number of categories of
-    ``mixing_distribution``.
+    where :math:`w_k` are the probabilities of ``mixing_distribution`` and
+    :math:`p(\cdot \mid \theta_k)` is ``component_distribution`` at index :math:`k` of
+    its rightmost batch dim. The batch shape is the broadcast of
+    ``mixing_distribution.batch_shape`` and ``component_distribution.batch_shape[:-1]``;
+    the event shape is the components'. ``log_prob`` marginalises the component index;
+    ``sample_with_intermediates`` also returns it. ``cdf`` needs univariate components
+    with a ``cdf``; ``mean`` and ``variance`` need the components' moments.
+
+    Args:
+        mixing_distribution: a ``Categorical`` (any discrete distribution with ``probs``
+            or ``logits``) over the :math:`K` components.
+        component_distribution: one distribution whose rightmost batch dim, of size
+            :math:`K` (the number of categories of ``mixing_distribution``), indexes the
+            components.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if ``mixing_distribution`` is not Categorical-like, if
+            ``component_distribution`` is not a ``Distribution`` or its rightmost batch dim
+            is not :math:`K`, or if the batch shapes do not broadcast.
 
     Example:
         >>> import jax
@@ -194,6 +269,7 @@ class MixtureSameFamily(_AbstractMixture):
 
     @property
     def support(self):  # type: ignore[override]
+        """The support of the components (a ``Constraint``)."""
         return self.component_distribution.support
 
     @property
@@ -221,8 +297,26 @@ class MixtureGeneral(_AbstractMixture):
 
     .. math:: p(x) = \sum_{k=1}^{K} w_k\, p_k(x).
 
-    The components must share an event shape and (unless ``support`` is given) a support
-    type; their batch shapes broadcast together.
+    where :math:`w_k` are the probabilities of ``mixing_distribution`` and :math:`p_k`
+    the ``k``-th element of ``component_distributions``. The components must share an
+    event shape and (unless ``support`` is given) a support type; the batch shape is the
+    broadcast of theirs and ``mixing_distribution.batch_shape``. ``log_prob`` marginalises
+    the component index; ``sample_with_intermediates`` also returns it.
+
+    Args:
+        mixing_distribution: a ``Categorical`` (any discrete distribution with ``probs``
+            or ``logits``) over the :math:`K` components.
+        component_distributions: a list (or tuple) of :math:`K` distributions.
+        support: the ``Constraint`` the mixture's values live in; needed when the
+            components' supports are of different types (default ``None``: the support of
+            the first component).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if ``mixing_distribution`` is not Categorical-like, if
+            ``component_distributions`` is not a list of :math:`K` distributions with one
+            event shape, if their supports differ in type and no ``support`` is given, if
+            ``support`` is not a ``Constraint``, or if the batch shapes do not broadcast.
 
     Example:
         >>> import jax.numpy as jnp
@@ -280,6 +374,7 @@ class MixtureGeneral(_AbstractMixture):
 
     @property
     def support(self):  # type: ignore[override]
+        """The ``support`` argument, or else the support of the first component."""
         return self._support if self._support is not None else self.component_distributions[0].support
 
     def _stack(self, values):
@@ -311,8 +406,27 @@ class MixtureGeneral(_AbstractMixture):
 
 
 def Mixture(mixing_distribution, component_distributions, *, validate_args=None):
-    """A finite mixture: ``MixtureSameFamily`` when ``component_distributions`` is one
+    r"""A finite mixture: ``MixtureSameFamily`` when ``component_distributions`` is one
     (batched) distribution, ``MixtureGeneral`` when it is a list.
+
+    .. math::
+
+        p(x) = \sum_{k=1}^{K} w_k\, p_k(x).
+
+    Args:
+        mixing_distribution: a ``Categorical`` over the :math:`K` components; its
+            probabilities are the weights :math:`w_k`.
+        component_distributions: one distribution whose rightmost batch dim (of size
+            :math:`K`) indexes the components, or a list of :math:`K` distributions.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Returns:
+        A ``MixtureSameFamily`` or a ``MixtureGeneral``. To mix supports of different types,
+        build ``MixtureGeneral`` directly with its ``support`` argument.
+
+    Raises:
+        ValueError: if the arguments do not make a mixture (see ``MixtureSameFamily`` and
+            ``MixtureGeneral``).
 
     Example:
         >>> import jax.numpy as jnp

@@ -67,6 +67,24 @@ class MultivariateNormal(Distribution):
     from it). ``batch_shape`` is the broadcast of ``loc.shape[:-1]`` and the matrix's
     ``shape[:-2]``; ``event_shape`` is ``(d,)``.
 
+    Args:
+        loc: the mean :math:`\mu`, shape ``(..., d)``; a scalar, or a last dim of 1,
+            is broadcast to ``d`` entries (default 0).
+        covariance_matrix: the covariance :math:`\Sigma`, positive definite, shape
+            ``(..., d, d)``.
+        precision_matrix: the precision :math:`\Sigma^{-1}`, positive definite, shape
+            ``(..., d, d)`` (instead of ``covariance_matrix``).
+        scale_tril: the lower Cholesky factor :math:`L` of :math:`\Sigma`, lower
+            triangular with a positive diagonal, shape ``(..., d, d)`` (instead of
+            ``covariance_matrix``).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if not exactly one of ``covariance_matrix``, ``precision_matrix`` and
+            ``scale_tril`` is given, it is not a (batch of) square matrices, ``loc`` has
+            neither 1 nor ``d`` entries in its last dim, or a concrete parameter lies
+            outside its constraint (unless ``validate_args=False``).
+
     Example:
         >>> import jax
         >>> import jax.numpy as jnp
@@ -120,6 +138,7 @@ class MultivariateNormal(Distribution):
 
     @property
     def arg_constraints(self):  # type: ignore[override]
+        """``loc`` a real vector and the constraint of the matrix given."""
         return {"loc": constraints.real_vector, self._given: _MATRIX_CONSTRAINTS[self._given]}
 
     def sample(self, key, sample_shape=()):
@@ -159,6 +178,20 @@ class LowRankMultivariateNormal(Distribution):
     With the capacitance :math:`C = I_k + W^T D^{-1} W`, the Woodbury identity
     :math:`\Sigma^{-1} = D^{-1} - D^{-1} W C^{-1} W^T D^{-1}` and the matrix determinant
     lemma :math:`|\Sigma| = |C|\,|D|` give the density in :math:`O(d k^2)`.
+
+    Args:
+        loc: the mean :math:`\mu`, shape ``(..., d)``; a scalar, or a last dim of 1,
+            is broadcast to ``d`` entries.
+        cov_factor: the factor :math:`W` of the low-rank part, any real, shape
+            ``(..., d, k)``; it fixes ``d`` and the rank ``k``.
+        cov_diag: the diagonal :math:`D`, positive, shape ``(..., d)`` (a scalar is
+            broadcast).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if ``cov_factor`` has fewer than two dims, ``loc`` or ``cov_diag`` has
+            neither 1 nor ``d`` entries in its last dim, or a concrete parameter lies
+            outside its constraint (unless ``validate_args=False``).
 
     Example:
         >>> import jax.numpy as jnp
@@ -235,11 +268,13 @@ class LowRankMultivariateNormal(Distribution):
 
     @property
     def covariance_matrix(self):
+        r"""The dense covariance :math:`W W^T + \operatorname{diag}(D)`, shape ``(..., d, d)``."""
         dense = outer_self(self.cov_factor)
         return dense + self.cov_diag[..., None] * jnp.eye(self.event_shape[0])
 
     @property
     def precision_matrix(self):
+        r"""The dense precision :math:`\Sigma^{-1}` (Woodbury identity), shape ``(..., d, d)``."""
         # Woodbury: inv(D) - A^T A with A = inv(L_C) W^T inv(D)
         a = solve_triangular(self._capacitance_tril(), self._scaled_factor_t(), lower=True)
         return jnp.reciprocal(self.cov_diag)[..., None] * jnp.eye(self.event_shape[0]) - jnp.matmul(
@@ -248,6 +283,7 @@ class LowRankMultivariateNormal(Distribution):
 
     @property
     def scale_tril(self):
+        r"""The lower Cholesky factor of :math:`\Sigma`, shape ``(..., d, d)``."""
         # W W^T + D = D^{1/2} (I + D^{-1/2} W W^T D^{-1/2}) D^{1/2}; the middle factor's
         # eigenvalues are >= 1, so its Cholesky factorisation is well conditioned.
         root = jnp.sqrt(self.cov_diag)[..., None]
@@ -277,6 +313,23 @@ class MultivariateStudentT(Distribution):
     for :math:`1 < \nu \le 2` and NaN for :math:`\nu \le 1`. ``covariance_matrix`` and
     ``precision_matrix`` are those of the scale :math:`\Sigma`, as in NumPyro, not of the
     distribution.
+
+    Args:
+        df: the degrees of freedom :math:`\nu`, positive; a float or an array that
+            broadcasts with the batch dims of ``loc`` and ``scale_tril``.
+        loc: the location :math:`\mu`, shape ``(..., d)``; a scalar, or a last dim of 1,
+            is broadcast to ``d`` entries (default 0).
+        scale_tril: the lower Cholesky factor :math:`L` of the scale :math:`\Sigma`,
+            lower triangular with a positive diagonal, shape ``(..., d, d)``; ``None``
+            (the default) is the :math:`d \times d` identity with ``d`` read from a
+            vector ``loc``.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if ``scale_tril`` is omitted while ``loc`` is a scalar, ``scale_tril``
+            is not a (batch of) square matrices, ``loc`` has neither 1 nor ``d`` entries
+            in its last dim, or a concrete parameter lies outside its constraint (unless
+            ``validate_args=False``).
 
     Example:
         >>> import jax
@@ -356,10 +409,16 @@ class MultivariateStudentT(Distribution):
 
     @property
     def covariance_matrix(self):
+        r"""The scale matrix :math:`\Sigma = L L^T`, shape ``(..., d, d)``.
+
+        It is not the covariance of the distribution, which is
+        :math:`\frac{\nu}{\nu - 2} \Sigma` for :math:`\nu > 2`.
+        """
         return outer_self(self.scale_tril)
 
     @property
     def precision_matrix(self):
+        r"""The inverse :math:`\Sigma^{-1}` of the scale matrix, shape ``(..., d, d)``."""
         return inverse_from_cholesky(self.scale_tril)
 
     def entropy(self):

@@ -21,8 +21,22 @@ class Delta(Distribution):
         \log p(x) = \begin{cases} \text{log\_density} & x = v, \\
                                   -\infty & \text{otherwise.} \end{cases}
 
-    The rightmost ``event_dim`` dims of ``v`` form the event. Draws are ``v`` itself, so
-    they are differentiable in ``v`` (``has_rsample`` is True).
+    The rightmost ``event_dim`` dims of ``v`` form the event and the others (broadcast
+    with the shape of ``log_density``) the batch. Draws are ``v`` itself (the key is not
+    used), so they are differentiable in ``v`` (``has_rsample`` is True); the mean is ``v``
+    and the variance 0.
+
+    Args:
+        v: the location of the point mass, an array (or float) of shape
+            ``batch_shape + event_shape``.
+        log_density: the log density at ``v`` (default 0), broadcasting with the batch
+            shape of ``v``.
+        event_dim: how many rightmost dims of ``v`` form one event (default 0).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if ``event_dim`` is not between 0 and ``v.ndim``, or ``log_density``
+            does not broadcast with the batch shape of ``v``.
 
     Example:
         >>> import jax
@@ -87,7 +101,14 @@ class Unit(Distribution):
     density: :math:`\log p(\cdot) = \text{log\_factor}`. It is how ``factor`` statements
     enter a model.
 
-    Its event shape is ``(0,)``; samples are empty arrays.
+    Its batch shape is the shape of ``log_factor`` and its event shape ``(0,)``; samples
+    are empty arrays.
+
+    Args:
+        log_factor: the log factor, a float or an array (its shape is the batch shape);
+            :math:`-\infty` is allowed (it rules a point out), NaN and :math:`+\infty`
+            are not.
+        validate_args: check the parameters eagerly; see ``Distribution``.
 
     Example:
         >>> import jax
@@ -115,6 +136,16 @@ class Unit(Distribution):
         return jnp.empty(self.shape(sample_shape), jnp.result_type(self.log_factor, float))
 
     def log_prob(self, value):
+        """``log_factor``, whatever the (empty) value.
+
+        Args:
+            value: an array of shape ``sample_shape + batch_shape + (0,)``; only its shape
+                is read.
+
+        Returns:
+            ``log_factor`` broadcast to the broadcast of ``value.shape[:-1]`` and
+            ``batch_shape``.
+        """
         shape = jnp.broadcast_shapes(jnp.shape(value)[:-1], self.batch_shape)
         return jnp.broadcast_to(self.log_factor, shape)
 
@@ -127,9 +158,17 @@ class ImproperUniform(Distribution):
     and moves it in the unconstrained space of ``biject_to(support)``.
 
     Args:
-        support: the constraint the values live in.
-        batch_shape, event_shape: the shapes of a value. ``event_shape`` must have at least
-            ``support.event_dim`` dims; extra rightmost dims are treated as part of the event.
+        support: the constraint the values live in (a ``Constraint``, e.g.
+            ``constraints.positive``).
+        batch_shape: the batch shape of a value.
+        event_shape: the event shape of a value. It must have at least
+            ``support.event_dim`` dims; extra leftmost dims of the event hold independent
+            copies of the support.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if ``support`` is not a ``Constraint``, or ``event_shape`` has fewer
+            than ``support.event_dim`` dims.
 
     Example:
         >>> import jax.numpy as jnp
@@ -161,6 +200,19 @@ class ImproperUniform(Distribution):
         return self._support
 
     def sample(self, key, sample_shape=()):
+        """Not available: an improper distribution cannot be sampled.
+
+        Args:
+            key: unused.
+            sample_shape: unused.
+
+        Returns:
+            Nothing: it always raises.
+
+        Raises:
+            NotImplementedError: always. Inference initialises such a site from an init
+                strategy (``init_to_uniform``, ``init_to_value``) instead.
+        """
         raise NotImplementedError(
             "ImproperUniform cannot be sampled: it is an improper flat prior for latent sites "
             "whose values are initialised by inference (an init strategy such as "
@@ -169,6 +221,18 @@ class ImproperUniform(Distribution):
         )
 
     def rsample(self, key, sample_shape=()):
+        """Not available, like ``sample``.
+
+        Args:
+            key: unused.
+            sample_shape: unused.
+
+        Returns:
+            Nothing: it always raises.
+
+        Raises:
+            NotImplementedError: always.
+        """
         return self.sample(key, sample_shape)
 
     def _log_prob(self, value):

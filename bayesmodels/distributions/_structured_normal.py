@@ -32,6 +32,17 @@ class GaussianRandomWalk(Distribution):
     ``event_shape`` is ``(num_steps,)``; the mean is zero and
     :math:`\operatorname{Var}(x_t) = t \sigma^2`.
 
+    Args:
+        scale: the standard deviation :math:`\sigma` of each increment, positive; a float
+            or an array whose shape is ``batch_shape`` (default 1).
+        num_steps: the number of steps :math:`n`, a positive Python integer (default 1);
+            it fixes ``event_shape = (num_steps,)``.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if ``num_steps`` is not a positive integer, or a concrete parameter
+            lies outside its constraint (unless ``validate_args=False``).
+
     Example:
         >>> import jax
         >>> import bayesmodels.distributions as dist
@@ -104,6 +115,18 @@ class ZeroSumNormal(Distribution):
     ``scale.shape`` (NumPyro instead broadcasts ``scale`` against the reduced event shape).
     Each entry has variance :math:`\sigma^2 \prod_a (1 - 1/n_a)`.
 
+    Args:
+        scale: the standard deviation :math:`\sigma` before the projection, positive; a
+            float or an array whose shape is ``batch_shape``.
+        event_shape: the shape of one draw, a non-empty tuple of positive integers; the
+            draw sums to zero along each of these axes.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if ``event_shape`` is not a non-empty tuple of positive integers, or a
+            concrete parameter lies outside its constraint (unless
+            ``validate_args=False``).
+
     Example:
         >>> import jax
         >>> import bayesmodels.distributions as dist
@@ -134,6 +157,7 @@ class ZeroSumNormal(Distribution):
 
     @property
     def support(self):  # type: ignore[override]
+        """The arrays that sum to zero along every event axis (``constraints.zero_sum``)."""
         return constraints.zero_sum(len(self.event_shape))
 
     @property

@@ -168,6 +168,18 @@ class StudentT(Distribution):
     value, ``loc`` and ``scale`` but not in ``df`` (``jax.scipy.special.betainc`` has no
     gradient in its shape parameters).
 
+    Args:
+        df: the degrees of freedom :math:`\nu`, positive (need not be an integer); a
+            float or an array.
+        loc: the location :math:`\mu`, any real; broadcasts with ``df`` (default 0).
+        scale: the scale :math:`\sigma`, positive (not the standard deviation);
+            broadcasts with ``df`` (default 1).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if a concrete parameter lies outside its constraint (unless
+            ``validate_args=False``).
+
     Example:
         >>> import bayesmodels.distributions as dist
         >>> d = dist.StudentT(df=4.0, loc=1.0, scale=2.0)

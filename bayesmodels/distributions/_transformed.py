@@ -40,9 +40,24 @@ class TransformedDistribution(Distribution):
         \log p(y) = \log p_{\text{base}}(x) - \log\lvert\det J_f(x)\rvert,
         \qquad x = f^{-1}(y).
 
-    The event shape comes from the transforms' ``forward_shape`` and codomain ``event_dim``
-    (a transform on vectors turns a scalar batch into a vector event). ``cdf`` and ``icdf``
-    exist for monotone scalar transforms: a decreasing transform flips the cdf.
+    Here :math:`f` is the composition of ``transforms`` (the first applied first) and
+    :math:`J_f` its Jacobian; for a transform on vectors or matrices the determinant is
+    that of the whole event. The event shape comes from the transforms' ``forward_shape``
+    and codomain ``event_dim`` (a transform on vectors turns a scalar batch into a vector
+    event); parameters of the transforms may broadcast the base's batch. ``cdf`` and
+    ``icdf`` exist for monotone scalar transforms: a decreasing transform flips the cdf.
+    A ``TransformedDistribution`` given as the base is flattened: its transforms come
+    first.
+
+    Args:
+        base_distribution: the distribution of :math:`x`.
+        transforms: a ``Transform`` or a list of them, applied in order to :math:`x`.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if ``transforms`` is not a ``Transform`` or a list of them, if
+            ``base_distribution`` is not a ``Distribution``, or if its shape has fewer
+            dims than the transforms act on.
 
     Example:
         >>> import jax
@@ -91,12 +106,14 @@ class TransformedDistribution(Distribution):
 
     @property
     def support(self):  # type: ignore[override]
+        """The codomain of the last transform (with any extra event dims), a ``Constraint``."""
         codomain = self.transforms[-1].codomain if self.transforms else self.base_dist.support
         extra = self.event_dim - codomain.event_dim
         return constraints.independent(codomain, extra) if extra > 0 else codomain
 
     @property
     def has_rsample(self):  # type: ignore[override]
+        """Whether the base distribution has ``rsample`` (the transforms are differentiable)."""
         return self.base_dist.has_rsample
 
     # ----------------------------------------------------------------------- sampling
@@ -122,7 +139,18 @@ class TransformedDistribution(Distribution):
         return self._draw(key, tuple(sample_shape), True)[0]
 
     def sample_with_intermediates(self, key, sample_shape=()):
-        """``(y, [x_1, ..., x_n])``: the sample and the output of each transform."""
+        """Draw samples together with the output of each transform.
+
+        Args:
+            key: a ``jax.random`` PRNG key.
+            sample_shape: the shape of the independent draws stacked in front (default
+                ``()``).
+
+        Returns:
+            A pair ``(y, [x_1, ..., x_n])``: the sample, of shape
+            ``sample_shape + batch_shape + event_shape``, and the output of each of the
+            :math:`n` transforms in order (the last one is ``y``).
+        """
         return self._draw(key, tuple(sample_shape), False)
 
     # ------------------------------------------------------------------------ density
@@ -153,6 +181,23 @@ class TransformedDistribution(Distribution):
 
     @compiled_method
     def cdf(self, value):
+        r"""Cumulative distribution function of a univariate transformed distribution.
+
+        .. math::
+
+            F_Y(y) = F_X\bigl(f^{-1}(y)\bigr) \text{ for increasing } f, \qquad
+            F_Y(y) = 1 - F_X\bigl(f^{-1}(y)\bigr) \text{ for decreasing } f.
+
+        Args:
+            value: the points :math:`y`, an array broadcasting with ``batch_shape``.
+
+        Returns:
+            :math:`P(Y \le y)`, with the broadcast shape of ``value`` and ``batch_shape``.
+
+        Raises:
+            NotImplementedError: if the event shape is not ``()``, a transform is not
+                monotone, or the base has no ``cdf``.
+        """
         sign = self._sign("cdf")
         x = value
         for transform in reversed(self.transforms):
@@ -162,6 +207,23 @@ class TransformedDistribution(Distribution):
 
     @compiled_method
     def icdf(self, q):
+        r"""Quantile function of a univariate transformed distribution.
+
+        .. math::
+
+            F_Y^{-1}(q) = f\bigl(F_X^{-1}(q)\bigr) \text{ for increasing } f, \qquad
+            F_Y^{-1}(q) = f\bigl(F_X^{-1}(1 - q)\bigr) \text{ for decreasing } f.
+
+        Args:
+            q: probabilities in :math:`[0, 1]`, an array broadcasting with ``batch_shape``.
+
+        Returns:
+            The quantiles, with the broadcast shape of ``q`` and ``batch_shape``.
+
+        Raises:
+            NotImplementedError: if the event shape is not ``()``, a transform is not
+                monotone, or the base has no ``icdf``.
+        """
         sign = self._sign("icdf")
         q = jnp.asarray(q)
         x = self.base_dist.icdf(jnp.where(jnp.asarray(sign) > 0, q, 1.0 - q))

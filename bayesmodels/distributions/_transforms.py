@@ -46,21 +46,62 @@ __all__ = [
 
 
 class Transform(eqx.Module):
-    """Abstract bijection between ``domain`` and ``codomain``.
+    r"""Abstract bijection :math:`y = f(x)` from ``domain`` onto ``codomain``.
 
     Subclasses implement ``forward_and_log_det`` and ``inverse_and_log_det`` and set
     ``domain``/``codomain`` (class attributes or properties). Monotone scalar transforms
     also set ``sign`` (+1 increasing, -1 decreasing), which ``TransformedDistribution``
-    uses for its ``cdf``.
+    uses for its ``cdf``. Calling the transform, ``t(x)``, gives :math:`f(x)`; ``t.inv``
+    is the inverse transform. The log-determinant is that of the Jacobian of the forward
+    map, with the change-of-variables rule
+
+    .. math::
+
+        \log p_Y(y) = \log p_X\bigl(f^{-1}(y)\bigr) - \log|\det J_f(f^{-1}(y))|.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> t = ExpTransform()
+        >>> y, log_det = t.forward_and_log_det(jnp.array([0.0, 1.0]))
+        >>> [round(float(v), 4) for v in y], [float(v) for v in log_det]
+        ([1.0, 2.7183], [0.0, 1.0])
+        >>> [round(float(v), 4) for v in t.inv(y)]
+        [0.0, 1.0]
     """
 
     domain: ClassVar[Constraint] = constraints.real
     codomain: ClassVar[Constraint] = constraints.real
 
     def forward_and_log_det(self, x):
+        r"""The forward map and its log-Jacobian determinant in one pass.
+
+        Every transform implements this (the abstract base raises ``NotImplementedError``).
+
+        Args:
+            x: a point of ``domain``, with any batch dims left of the domain's event dims.
+
+        Returns:
+            the pair ``(y, log_det)``, with
+                :math:`y = f(x)` of shape ``forward_shape(x.shape)`` and
+                :math:`\log|\det J_f(x)|` of the batch shape of ``x`` (the domain's
+                ``event_dim`` rightmost dims summed away).
+        """
         raise NotImplementedError
 
     def inverse_and_log_det(self, y):
+        r"""The inverse map and the log-Jacobian determinant of the inverse in one pass.
+
+        Every transform implements this (the abstract base raises ``NotImplementedError``).
+
+        Args:
+            y: a point of ``codomain``, with any batch dims left of the codomain's event dims.
+
+        Returns:
+            the pair ``(x, log_det)``, with
+                :math:`x = f^{-1}(y)` of shape ``inverse_shape(y.shape)`` and
+                :math:`\log|\det J_{f^{-1}}(y)| = -\log|\det J_f(x)|` of the batch
+                shape of ``y``.
+        """
         raise NotImplementedError
 
     def __call__(self, x):
@@ -68,25 +109,52 @@ class Transform(eqx.Module):
 
     @property
     def inv(self) -> Transform:
-        """The inverse transform: ``t.inv(t(x)) == x``."""
+        """The inverse transform (domain and codomain swapped): ``t.inv(t(x)) == x``."""
         return _InverseTransform(self)
 
     def log_abs_det_jacobian(self, x, y=None, intermediates=None):
-        """:math:`\\log|\\det J_f(x)|`; ``y`` and ``intermediates`` are accepted for NumPyro
-        compatibility and not needed."""
+        r""":math:`\log|\det J_f(x)|`, the log absolute Jacobian determinant of the forward map.
+
+        Args:
+            x: the input, a point of ``domain``.
+            y: the output ``t(x)``; accepted for NumPyro compatibility and not used.
+            intermediates: accepted for NumPyro compatibility and not used.
+
+        Returns:
+            the log-determinant, of the batch shape of ``x`` (its shape without the
+                domain's ``event_dim`` rightmost dims); the second item of
+                ``forward_and_log_det(x)``.
+        """
         del y, intermediates
         return self.forward_and_log_det(x)[1]
 
     def forward_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
-        """Shape of ``t(x)`` for ``x`` of shape ``shape``."""
+        """The shape of ``t(x)`` for an ``x`` of shape ``shape``.
+
+        Args:
+            shape: the input shape (batch dims, then the domain's event dims).
+
+        Returns:
+            the output shape, a tuple of ints. Elementwise transforms keep the shape;
+                transforms that change the event shape (stick breaking, Cholesky factors,
+                reshapes) raise ``ValueError`` for a shape they cannot take.
+        """
         return tuple(shape)
 
     def inverse_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
-        """Shape of ``t.inv(y)`` for ``y`` of shape ``shape``."""
+        """The shape of ``t.inv(y)`` for a ``y`` of shape ``shape``.
+
+        Args:
+            shape: the output-side shape (batch dims, then the codomain's event dims).
+
+        Returns:
+            the input-side shape, a tuple of ints (``ValueError`` as in ``forward_shape``).
+        """
         return tuple(shape)
 
     @property
     def sign(self):
+        """+1 for an increasing, -1 for a decreasing scalar map (else ``NotImplementedError``)."""
         raise NotImplementedError(
             f"{type(self).__name__} is not a monotone scalar transform, so it has no sign."
         )
@@ -130,7 +198,12 @@ class _InverseTransform(Transform):
 
 
 class IdentityTransform(Transform):
-    r""":math:`y = x`, :math:`\log|J| = 0`."""
+    r"""The identity map on the reals:
+
+    .. math::
+
+        y = x, \qquad \log|\det J| = 0.
+    """
 
     sign: ClassVar[int] = 1
 
@@ -142,7 +215,17 @@ class IdentityTransform(Transform):
 
 
 class ExpTransform(Transform):
-    r""":math:`y = e^x`, :math:`\log|J| = x`. Maps the reals onto the positive reals."""
+    r"""The exponential map, from the reals onto the positive reals:
+
+    .. math::
+
+        y = e^x, \qquad \log|\det J| = x.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> float(ExpTransform().inv(jnp.array(1.0)))
+        0.0
+    """
 
     codomain: ClassVar[Constraint] = constraints.positive
     sign: ClassVar[int] = 1
@@ -156,7 +239,20 @@ class ExpTransform(Transform):
 
 
 class SoftplusTransform(Transform):
-    r""":math:`y = \log(1 + e^x)`, :math:`\log|J| = -\operatorname{softplus}(-x)`."""
+    r"""The softplus map, from the reals onto the positive reals (linear for large ``x``):
+
+    .. math::
+
+        y = \log(1 + e^x), \qquad \log|\det J| = \log \sigma(x)
+            = -\operatorname{softplus}(-x),
+
+    with inverse :math:`x = \log(e^y - 1)`.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> round(float(SoftplusTransform()(jnp.array(0.0))), 4)
+        0.6931
+    """
 
     codomain: ClassVar[Constraint] = constraints.softplus_positive
     sign: ClassVar[int] = 1
@@ -170,8 +266,22 @@ class SoftplusTransform(Transform):
 
 
 class SigmoidTransform(Transform):
-    r""":math:`y = 1 / (1 + e^{-x})`, :math:`\log|J| = -\operatorname{softplus}(x) -
-    \operatorname{softplus}(-x)`. Maps the reals onto the unit interval."""
+    r"""The logistic sigmoid, from the reals onto the unit interval :math:`(0, 1)`:
+
+    .. math::
+
+        y = \sigma(x) = \frac{1}{1 + e^{-x}}, \qquad
+        \log|\det J| = \log y + \log(1 - y)
+            = -\operatorname{softplus}(x) - \operatorname{softplus}(-x).
+
+    The inverse is the logit, :math:`x = \log y - \log(1 - y)`. The output is clipped to
+    stay strictly inside :math:`(0, 1)` in floating point.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> SigmoidTransform()(jnp.array(0.0))
+        Array(0.5, dtype=float32)
+    """
 
     codomain: ClassVar[Constraint] = constraints.unit_interval
     sign: ClassVar[int] = 1
@@ -188,7 +298,21 @@ class SigmoidTransform(Transform):
 
 
 class TanhTransform(Transform):
-    r""":math:`y = \tanh x`, :math:`\log|J| = 2(\log 2 - x - \operatorname{softplus}(-2x))`."""
+    r"""The hyperbolic tangent, from the reals onto the open interval :math:`(-1, 1)`:
+
+    .. math::
+
+        y = \tanh x, \qquad
+        \log|\det J| = \log(1 - y^2) = 2\bigl(\log 2 - x - \operatorname{softplus}(-2x)\bigr),
+
+    the last form being stable for large :math:`|x|`. The inverse clips ``y`` one machine
+    epsilon inside :math:`(-1, 1)` before :math:`\operatorname{artanh}`.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> float(TanhTransform().log_abs_det_jacobian(jnp.array(0.0)))
+        0.0
+    """
 
     codomain: ClassVar[Constraint] = constraints.open_interval(-1.0, 1.0)
     sign: ClassVar[int] = 1
@@ -204,7 +328,13 @@ class TanhTransform(Transform):
 
 
 class AbsTransform(Transform):
-    r""":math:`y = |x|` restricted to :math:`x \ge 0` (so bijective on the non-negative reals)."""
+    r"""The absolute value restricted to :math:`x \ge 0`, so a bijection (the identity) of
+    the non-negative reals:
+
+    .. math::
+
+        y = |x|, \qquad \log|\det J| = 0.
+    """
 
     domain: ClassVar[Constraint] = constraints.nonnegative
     codomain: ClassVar[Constraint] = constraints.nonnegative
@@ -218,7 +348,23 @@ class AbsTransform(Transform):
 
 
 class PowerTransform(Transform):
-    r""":math:`y = x^p` on the positive reals, :math:`\log|J| = \log|p| + (p - 1)\log x`."""
+    r"""A power of a positive real, a bijection of the positive reals for :math:`p \ne 0`:
+
+    .. math::
+
+        y = x^p, \qquad \log|\det J| = \log|p| + (p - 1)\log x,
+
+    with inverse :math:`x = y^{1/p}`. The map is increasing for :math:`p > 0` and
+    decreasing for :math:`p < 0` (see ``sign``).
+
+    Args:
+        exponent: the power :math:`p` (a float or an array broadcasting with ``x``); not 0.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> float(PowerTransform(2.0)(jnp.array(3.0)))
+        9.0
+    """
 
     exponent: Any
     domain: ClassVar[Constraint] = constraints.positive
@@ -226,6 +372,7 @@ class PowerTransform(Transform):
 
     @property
     def sign(self):
+        """``sign(exponent)``: +1 (increasing) for a positive power, -1 for a negative one."""
         return jnp.sign(self.exponent)
 
     def forward_and_log_det(self, x):
@@ -238,11 +385,35 @@ class PowerTransform(Transform):
 
 
 class AffineTransform(Transform):
-    r""":math:`y = \mathrm{loc} + \mathrm{scale}\cdot x`, :math:`\log|J| = \log|\mathrm{scale}|`.
+    r"""The affine map :math:`y = \mathrm{loc} + \mathrm{scale}\cdot x`, elementwise:
+
+    .. math::
+
+        y = \mu + s\,x, \qquad
+        \log|\det J| = \sum_{\text{event dims}} \log|s|,
+
+    the sum running over the ``event_dim`` rightmost dims (none by default, when the
+    log-determinant is :math:`\log|s|` broadcast to the shape of ``x``).
 
     ``domain`` says which set ``x`` lives in (real by default); the codomain follows from it
     (the positive reals shifted by ``loc``, say), which is how ``biject_to`` builds
-    ``greater_than(lb)`` as ``exp`` then ``affine(lb, 1)``.
+    ``greater_than(lb)`` as ``exp`` then ``affine(lb, 1)``. A negative ``scale`` flips
+    the bounds; a traced ``scale`` (under ``jit``) is assumed positive for that purpose.
+
+    Args:
+        loc: the shift :math:`\mu` (a float or an array broadcasting with ``x``).
+        scale: the factor :math:`s`, non-zero (a float or an array broadcasting with ``x``).
+        domain: the constraint ``x`` satisfies: ``constraints.real`` (default),
+            ``greater_than``, ``less_than`` or ``interval`` (others raise
+            ``NotImplementedError`` when ``codomain`` is asked for).
+        event_dim: the number of rightmost dims that form one event; the log-determinant
+            is summed over them.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> t = AffineTransform(1.0, 2.0)
+        >>> float(t(jnp.array(3.0))), round(float(t.log_abs_det_jacobian(jnp.array(3.0))), 4)
+        (7.0, 0.6931)
     """
 
     loc: Any
@@ -289,6 +460,7 @@ class AffineTransform(Transform):
 
     @property
     def sign(self):
+        """``sign(scale)``, elementwise: +1 where the map increases, -1 where it decreases."""
         return jnp.sign(self.scale)
 
     def _ladj(self, x):
@@ -320,7 +492,29 @@ def _is_concrete_positive(value) -> bool:
 
 
 class ComposeTransform(Transform):
-    """Apply ``parts`` in order: ``ComposeTransform([f, g])(x) == g(f(x))``."""
+    r"""Apply ``parts`` in order: ``ComposeTransform([f, g])(x) == g(f(x))``.
+
+    For parts :math:`f_1, \dots, f_n` and :math:`x_0 = x`, :math:`x_k = f_k(x_{k-1})`:
+
+    .. math::
+
+        y = (f_n \circ \dots \circ f_1)(x), \qquad
+        \log|\det J| = \sum_{k=1}^n \log|\det J_{f_k}(x_{k-1})|,
+
+    each part's log-determinant summed over the event dims it leaves as batch dims (so
+    that all terms have the batch shape of the composition). The domain and codomain
+    have as many event dims as the widest part needs; an empty list is the identity.
+
+    Args:
+        parts: the transforms to apply, first to last (any iterable; stored as a tuple).
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> t = ComposeTransform([AffineTransform(0.0, 2.0), ExpTransform()])
+        >>> y, log_det = t.forward_and_log_det(jnp.array(0.5))
+        >>> round(float(y), 4), round(float(log_det), 4)
+        (2.7183, 1.6931)
+    """
 
     parts: tuple[Transform, ...]
 
@@ -349,6 +543,7 @@ class ComposeTransform(Transform):
 
     @property
     def sign(self):
+        """The product of the parts' signs (each part must be a monotone scalar map)."""
         sign = 1
         for part in self.parts:
             sign = sign * part.sign
@@ -396,8 +591,27 @@ def _widen(constraint: Constraint, event_dim: int) -> Constraint:
 
 
 class IndependentTransform(Transform):
-    """Treat ``reinterpreted_batch_ndims`` batch dims of ``base_transform`` as event dims:
-    the log-determinant is summed over them."""
+    r"""Treat ``reinterpreted_batch_ndims`` batch dims of ``base_transform`` as event dims.
+
+    The map is the base transform's, :math:`y = f(x)`; only the log-determinant changes:
+    with :math:`d` = ``reinterpreted_batch_ndims``,
+
+    .. math::
+
+        \log|\det J|(x) = \sum_{\text{the } d \text{ rightmost batch dims}}
+            \log|\det J_f(x)|.
+
+    Args:
+        base_transform: the transform applied.
+        reinterpreted_batch_ndims: how many of its rightmost batch dims become event dims
+            (>= 0; ``ValueError`` otherwise).
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> t = IndependentTransform(ExpTransform(), 1)
+        >>> t.log_abs_det_jacobian(jnp.ones((2, 3)))
+        Array([3., 3.], dtype=float32)
+    """
 
     base_transform: Transform
     reinterpreted_batch_ndims: int = eqx.field(static=True)

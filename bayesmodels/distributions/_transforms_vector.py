@@ -144,6 +144,11 @@ class ZeroSumTransform(Transform):
     :math:`\log|\det J| = 0`, as in NumPyro. (Measured instead against the first
     :math:`n-1` output coordinates it would be the constant :math:`-\tfrac12 \log n`.)
 
+    Args:
+        transform_ndims: how many rightmost axes are made to sum to zero (>= 1, default 1;
+            ``ValueError`` otherwise). Each grows by one entry: an input of shape
+            ``(..., n_1 - 1, ..., n_d - 1)`` gives an output of shape ``(..., n_1, ..., n_d)``.
+
     Example:
         >>> import jax.numpy as jnp
         >>> y = ZeroSumTransform(1)(jnp.array([1.0, 2.0]))
@@ -265,8 +270,21 @@ class L1BallTransform(Transform):
 
 
 class ReshapeTransform(Transform):
-    r"""Reshape the event from ``inverse_shape`` to ``forward_shape`` (batch dims untouched);
-    :math:`\log|\det J| = 0`.
+    r"""Reshape the event from ``inverse_shape`` to ``forward_shape`` (batch dims untouched):
+
+    .. math::
+
+        y = \operatorname{reshape}(x), \qquad \log|\det J| = 0.
+
+    The shapes given are event shapes; they are stored as ``forward_event_shape`` and
+    ``inverse_event_shape`` (the methods ``forward_shape`` and ``inverse_shape`` map whole
+    shapes, raising ``ValueError`` for a shape that does not end in the expected event
+    shape).
+
+    Args:
+        forward_shape: the event shape of the output ``y``.
+        inverse_shape: the event shape of the input ``x``; it must hold as many entries
+            as ``forward_shape`` (``ValueError`` otherwise).
 
     Example:
         >>> import jax.numpy as jnp
@@ -339,7 +357,11 @@ class RecursiveLinearTransform(Transform):
         y_0 = x_0, \qquad y_t = A y_{t-1} + x_t, \qquad \log|\det J| = 0
 
     (the Jacobian is block unit-lower-triangular). The inverse is
-    :math:`x_t = y_t - A y_{t-1}`.
+    :math:`x_t = y_t - A y_{t-1}`. Batch dims of ``x`` and of :math:`A` broadcast.
+
+    Args:
+        transition_matrix: the matrix :math:`A`, shape ``(..., d, d)`` (square in its last
+            two dims; ``ValueError`` otherwise).
 
     Example:
         >>> import jax.numpy as jnp

@@ -82,6 +82,7 @@ class _AbstractTruncated(Distribution):
 
     @property
     def support(self):  # type: ignore[override]
+        """The truncation interval intersected with the base's support, a ``Constraint``."""
         low, high = self._bounds()
         base_low, base_high = tails.support_bounds(self.base_dist.support)
         low = base_low if low is None else low
@@ -96,6 +97,7 @@ class _AbstractTruncated(Distribution):
 
     @property
     def has_rsample(self):  # type: ignore[override]
+        """Whether ``base_dist`` has ``rsample`` (draws are the inverse cdf of uniforms)."""
         return self.base_dist.has_rsample
 
     def _log_normalizer(self):
@@ -209,19 +211,49 @@ class _AbstractTruncated(Distribution):
 
     @property
     def mean(self):
+        r"""The mean, shape ``batch_shape``: closed form for a Normal or Cauchy base
+        (:math:`\pm\infty` for a Cauchy with an open end); ``NotImplementedError`` otherwise."""
         return self._moment(0, "mean")
 
     @property
     def variance(self):
+        r"""The variance, shape ``batch_shape``: closed form for a Normal or Cauchy base
+        (:math:`+\infty` for a Cauchy with an open end); ``NotImplementedError`` otherwise."""
         return self._moment(1, "variance")
 
     def entropy(self):
+        """Differential entropy in nats, in closed form for a Normal base only.
+
+        Returns:
+            An array of shape ``batch_shape``.
+
+        Raises:
+            NotImplementedError: if ``base_dist`` is not a ``Normal``.
+        """
         return self._moment(2, "entropy()")
 
 
 class LeftTruncatedDistribution(_AbstractTruncated):
     r"""``base_dist`` restricted to :math:`x \ge \text{low}`:
-    :math:`p(x) = p_{\text{base}}(x) / (1 - F(\text{low}))`.
+
+    .. math::
+
+        p(x) = \frac{p_{\text{base}}(x)}{1 - F(\text{low})}, \qquad x \ge \text{low},
+
+    where :math:`p_{\text{base}}` and :math:`F` are the density and cdf of ``base_dist``.
+    Tail masses are computed in log space, so a bound far in a tail still gives a finite
+    log density. Draws are the inverse cdf of uniforms; mean and variance are in closed
+    form for a Normal or Cauchy base and entropy for a Normal base.
+
+    Args:
+        base_dist: a univariate continuous distribution with ``cdf`` and ``icdf``.
+        low: the lower bound (default 0), broadcasting with ``base_dist.batch_shape``; a
+            bound below the base's support leaves that side as it is.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if ``base_dist`` is not a univariate continuous ``Distribution`` with
+            ``cdf`` and ``icdf``, or ``low`` is not real.
 
     Example:
         >>> import bayesmodels.distributions as dist
@@ -248,7 +280,25 @@ class LeftTruncatedDistribution(_AbstractTruncated):
 
 class RightTruncatedDistribution(_AbstractTruncated):
     r"""``base_dist`` restricted to :math:`x \le \text{high}`:
-    :math:`p(x) = p_{\text{base}}(x) / F(\text{high})`.
+
+    .. math::
+
+        p(x) = \frac{p_{\text{base}}(x)}{F(\text{high})}, \qquad x \le \text{high},
+
+    where :math:`p_{\text{base}}` and :math:`F` are the density and cdf of ``base_dist``.
+    Tail masses are computed in log space, so a bound far in a tail still gives a finite
+    log density. Draws are the inverse cdf of uniforms; mean and variance are in closed
+    form for a Normal or Cauchy base and entropy for a Normal base.
+
+    Args:
+        base_dist: a univariate continuous distribution with ``cdf`` and ``icdf``.
+        high: the upper bound (default 0), broadcasting with ``base_dist.batch_shape``; a
+            bound above the base's support leaves that side as it is.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if ``base_dist`` is not a univariate continuous ``Distribution`` with
+            ``cdf`` and ``icdf``, or ``high`` is not real.
 
     Example:
         >>> import bayesmodels.distributions as dist
@@ -275,7 +325,28 @@ class RightTruncatedDistribution(_AbstractTruncated):
 
 class TwoSidedTruncatedDistribution(_AbstractTruncated):
     r"""``base_dist`` restricted to :math:`\text{low} \le x \le \text{high}`:
-    :math:`p(x) = p_{\text{base}}(x) / (F(\text{high}) - F(\text{low}))`.
+
+    .. math::
+
+        p(x) = \frac{p_{\text{base}}(x)}{F(\text{high}) - F(\text{low})},
+        \qquad \text{low} \le x \le \text{high},
+
+    where :math:`p_{\text{base}}` and :math:`F` are the density and cdf of ``base_dist``.
+    Tail masses are computed in log space, so a bound far in a tail still gives a finite
+    log density. Draws are the inverse cdf of uniforms; mean and variance are in closed
+    form for a Normal or Cauchy base and entropy for a Normal base.
+
+    Args:
+        base_dist: a univariate continuous distribution with ``cdf`` and ``icdf``.
+        low: the lower bound (default 0), broadcasting with ``base_dist.batch_shape``.
+        high: the upper bound (default 1), greater than ``low``, broadcasting with
+            ``low`` and ``base_dist.batch_shape``.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if ``base_dist`` is not a univariate continuous ``Distribution`` with
+            ``cdf`` and ``icdf``, if a bound is not real, or if concrete bounds do not
+            satisfy ``high > low``.
 
     Example:
         >>> import bayesmodels.distributions as dist
@@ -310,9 +381,31 @@ class TwoSidedTruncatedDistribution(_AbstractTruncated):
 
 
 def TruncatedDistribution(base_dist: Distribution, low=None, high=None, *, validate_args=None):
-    """Truncate ``base_dist`` to ``[low, high]``; ``None`` leaves that side open.
+    r"""Truncate ``base_dist`` to ``[low, high]``; ``None`` leaves that side open.
 
-    Returns ``base_dist`` itself when both bounds are ``None``.
+    .. math::
+
+        p(x) = \frac{p_{\text{base}}(x)}{F(\text{high}) - F(\text{low})},
+        \qquad \text{low} \le x \le \text{high},
+
+    with :math:`F(\text{low}) = 0` for an open lower end and :math:`F(\text{high}) = 1`
+    for an open upper end.
+
+    Args:
+        base_dist: a univariate continuous distribution with ``cdf`` and ``icdf``.
+        low: the lower bound, or ``None`` (the default) for no lower truncation.
+        high: the upper bound, or ``None`` (the default) for no upper truncation.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Returns:
+        A ``LeftTruncatedDistribution`` (only ``low``), ``RightTruncatedDistribution``
+        (only ``high``) or ``TwoSidedTruncatedDistribution`` (both), with batch shape the
+        broadcast of the bounds and ``base_dist.batch_shape``; ``base_dist`` itself when
+        both bounds are ``None``.
+
+    Raises:
+        ValueError: if ``base_dist`` is not a univariate continuous ``Distribution`` with
+            ``cdf`` and ``icdf``, or concrete bounds do not satisfy ``high > low``.
 
     Example:
         >>> import bayesmodels.distributions as dist
@@ -344,7 +437,26 @@ def TruncatedNormal(loc=0.0, scale=1.0, *, low=None, high=None, validate_args=No
             {\sigma\,\bigl(\Phi(\beta) - \Phi(\alpha)\bigr)},
         \qquad \alpha = \frac{\text{low} - \mu}{\sigma},\ \beta = \frac{\text{high} - \mu}{\sigma}.
 
-    Mean, variance and entropy are in closed form.
+    Here :math:`\varphi` and :math:`\Phi` are the standard normal density and cdf, and an
+    open end has :math:`\alpha = -\infty` or :math:`\beta = +\infty`. Mean, variance and
+    entropy are in closed form.
+
+    Args:
+        loc: the mean :math:`\mu` of the Normal before truncation (default 0).
+        scale: the standard deviation :math:`\sigma > 0` of the Normal before truncation
+            (default 1).
+        low: the lower bound, or ``None`` (the default) for no lower truncation.
+        high: the upper bound, or ``None`` (the default) for no upper truncation.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Returns:
+        A ``LeftTruncatedDistribution``, ``RightTruncatedDistribution`` or
+        ``TwoSidedTruncatedDistribution`` of a ``Normal`` (a plain ``Normal`` when both
+        bounds are ``None``).
+
+    Raises:
+        ValueError: if ``scale`` is not positive or concrete bounds do not satisfy
+            ``high > low``.
 
     Example:
         >>> import bayesmodels.distributions as dist
@@ -364,8 +476,26 @@ def TruncatedCauchy(loc=0.0, scale=1.0, *, low=None, high=None, validate_args=No
         p(x) = \frac{1}{\pi\sigma Z\,(1 + ((x - \mu)/\sigma)^2)},
         \qquad Z = \frac{\arctan\beta - \arctan\alpha}{\pi}.
 
-    The mean and variance are finite when both ends are bounded; with one open end they
-    are infinite.
+    Here :math:`\alpha = (\text{low} - \mu)/\sigma` and
+    :math:`\beta = (\text{high} - \mu)/\sigma`, with :math:`\arctan\alpha = -\pi/2` or
+    :math:`\arctan\beta = \pi/2` at an open end. The mean and variance are finite when
+    both ends are bounded; with one open end they are infinite.
+
+    Args:
+        loc: the location :math:`\mu` of the Cauchy before truncation (default 0).
+        scale: the scale :math:`\sigma > 0` of the Cauchy before truncation (default 1).
+        low: the lower bound, or ``None`` (the default) for no lower truncation.
+        high: the upper bound, or ``None`` (the default) for no upper truncation.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Returns:
+        A ``LeftTruncatedDistribution``, ``RightTruncatedDistribution`` or
+        ``TwoSidedTruncatedDistribution`` of a ``Cauchy`` (a plain ``Cauchy`` when both
+        bounds are ``None``).
+
+    Raises:
+        ValueError: if ``scale`` is not positive or concrete bounds do not satisfy
+            ``high > low``.
 
     Example:
         >>> import bayesmodels.distributions as dist

@@ -159,6 +159,18 @@ class VonMises(Distribution):
     ``loc`` is. Samples come from Best and Fisher's rejection sampler and are not
     reparameterised (``has_rsample`` is False); there is no closed-form ``icdf``.
 
+    Args:
+        loc: the mean direction :math:`\mu` in radians, any real (an angle outside
+            :math:`[-\pi, \pi]` stands for the same direction); a float or an array.
+        concentration: :math:`\kappa`, positive: small values spread the mass round the
+            circle (the limit 0 is uniform), large ones concentrate it near ``loc``;
+            broadcasts with ``loc``.
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if a concrete parameter lies outside its constraint (unless
+            ``validate_args=False``).
+
     Example:
         >>> import bayesmodels.distributions as dist
         >>> d = dist.VonMises(loc=0.0, concentration=2.0)

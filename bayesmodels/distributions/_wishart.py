@@ -120,6 +120,22 @@ class Wishart(Distribution):
 
     Mean :math:`nS`; :math:`\operatorname{Var}(X_{ij}) = n (S_{ij}^2 + S_{ii} S_{jj})`.
 
+    Args:
+        concentration: the degrees of freedom :math:`n`, greater than :math:`p - 1`; a
+            float or an array that broadcasts with the matrix's batch dims.
+        scale_matrix: the scale :math:`S`, positive definite, shape ``(..., p, p)``.
+        rate_matrix: the inverse scale :math:`S^{-1}`, positive definite, shape
+            ``(..., p, p)`` (instead of ``scale_matrix``).
+        scale_tril: the lower Cholesky factor :math:`L_S` of :math:`S`, lower triangular
+            with a positive diagonal, shape ``(..., p, p)`` (instead of
+            ``scale_matrix``).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if not exactly one of ``scale_matrix``, ``rate_matrix`` and
+            ``scale_tril`` is given, it is not a (batch of) square matrices, or a concrete
+            parameter lies outside its constraint (unless ``validate_args=False``).
+
     Example:
         >>> import jax
         >>> import jax.numpy as jnp
@@ -154,6 +170,7 @@ class Wishart(Distribution):
 
     @property
     def arg_constraints(self):  # type: ignore[override]
+        """``concentration`` greater than :math:`p - 1` and the constraint of the matrix given."""
         return _arg_constraints(self._given, self.event_shape[-1])
 
     def sample(self, key, sample_shape=()):
@@ -195,6 +212,22 @@ class WishartCholesky(Distribution):
 
     The mean and variance follow from the Bartlett decomposition :math:`L = L_S A`.
 
+    Args:
+        concentration: the degrees of freedom :math:`n`, greater than :math:`p - 1`; a
+            float or an array that broadcasts with the matrix's batch dims.
+        scale_matrix: the scale :math:`S`, positive definite, shape ``(..., p, p)``.
+        rate_matrix: the inverse scale :math:`S^{-1}`, positive definite, shape
+            ``(..., p, p)`` (instead of ``scale_matrix``).
+        scale_tril: the lower Cholesky factor :math:`L_S` of :math:`S`, lower triangular
+            with a positive diagonal, shape ``(..., p, p)`` (instead of
+            ``scale_matrix``).
+        validate_args: check the parameters eagerly; see ``Distribution``.
+
+    Raises:
+        ValueError: if not exactly one of ``scale_matrix``, ``rate_matrix`` and
+            ``scale_tril`` is given, it is not a (batch of) square matrices, or a concrete
+            parameter lies outside its constraint (unless ``validate_args=False``).
+
     Example:
         >>> import jax
         >>> import jax.numpy as jnp
@@ -228,6 +261,7 @@ class WishartCholesky(Distribution):
 
     @property
     def arg_constraints(self):  # type: ignore[override]
+        """``concentration`` greater than :math:`p - 1` and the constraint of the matrix given."""
         return _arg_constraints(self._given, self.event_shape[-1])
 
     def sample(self, key, sample_shape=()):
