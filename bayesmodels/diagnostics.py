@@ -27,10 +27,11 @@ pooled over chains (Geyer's initial monotone sequence truncates the sum),
 *Bulk* ESS is computed on rank-normalised split chains (it governs the precision of means
 and medians); *tail* ESS is the smaller of the ESS of the 5% and 95% quantile indicators.
 
->>> import numpy as np
->>> from bayesmodels import diagnostics
->>> diagnostics.hpdi(np.arange(101.0), prob=0.5)
-array([ 0., 50.])
+Example:
+    >>> import numpy as np
+    >>> from bayesmodels import diagnostics
+    >>> diagnostics.hpdi(np.arange(101.0), prob=0.5)
+    array([ 0., 50.])
 """
 
 from __future__ import annotations
@@ -74,6 +75,36 @@ def _per_scalar(diagnostic: str, x: np.ndarray, **kwargs) -> np.ndarray:
 def effective_sample_size(x, method: str = "bulk", **kwargs) -> np.ndarray:
     r"""Effective sample size of each scalar in ``x`` (ArviZ's ``az.ess``).
 
+    The chains are first split: each is cut in half (the middle draw of an odd number
+    dropped). For the :math:`M` split chains of :math:`N` draws, with :math:`W` the mean
+    within-chain variance (``ddof=1``), :math:`B/N` the variance of the chain means,
+    :math:`\widehat{\mathrm{var}}^+ = \frac{N-1}{N} W + \frac{B}{N}` and
+    :math:`\hat\gamma_{t,m}` the autocovariance at lag :math:`t` of chain :math:`m`,
+
+    .. math::
+
+        \hat\rho_t = 1 - \frac{W - \frac1M \sum_m \hat\gamma_{t,m}}
+            {\widehat{\mathrm{var}}^+},
+        \qquad
+        \hat\tau = -1 + 2 \sum_{t=0}^{2K+1} \hat\rho_t,
+        \qquad
+        \mathrm{ESS} = \frac{M N}{\max\bigl(\hat\tau, 1 / \log_{10}(MN)\bigr)},
+
+    where the sum runs over Geyer's initial positive sequence (pairs
+    :math:`\hat\rho_{2t} + \hat\rho_{2t+1}` while positive, made monotone). The
+    ``method`` chooses what it is applied to (Vehtari et al. 2021):
+
+    - ``"bulk"``: the normal scores :math:`z = \Phi^{-1}\bigl((r - 3/8) / (S + 1/4)\bigr)`
+      of the pooled draws, :math:`r` the (average) rank among all :math:`S` draws;
+      it governs the precision of means and medians.
+    - ``"tail"``: the smaller of the ESS of the indicators :math:`I(x \le q_{0.05})` and
+      :math:`I(x \le q_{0.95})`, :math:`q_p` the :math:`p` quantile of the draws; it
+      governs the precision of the 5% and 95% quantiles.
+    - ``"mean"``: the draws themselves; ``"sd"``: :math:`(x - \bar x)^2`.
+
+    A constant scalar has ESS :math:`MN`; fewer than 4 draws per chain, or a NaN draw,
+    give NaN.
+
     Args:
         x: draws ``[chain, draw, *shape]``.
         method: ``"bulk"`` (default), ``"tail"``, ``"mean"``, ``"sd"``, ``"median"``,
@@ -81,7 +112,10 @@ def effective_sample_size(x, method: str = "bulk", **kwargs) -> np.ndarray:
         **kwargs: passed on to ``az.ess`` (e.g. ``prob`` for ``method="quantile"``).
 
     Returns:
-        an array of shape ``shape``.
+        a float array of shape ``shape``.
+
+    Raises:
+        ValueError: ``x`` has fewer than 2 axes.
     """
     return _per_scalar("ess", _as_chains(x, "effective_sample_size"), method=method, **kwargs)
 
@@ -89,11 +123,38 @@ def effective_sample_size(x, method: str = "bulk", **kwargs) -> np.ndarray:
 def split_gelman_rubin(x) -> np.ndarray:
     r"""Rank-normalised split :math:`\hat R` of each scalar in ``x`` (``az.rhat``).
 
+    Each of the chains is cut in half (the middle draw of an odd number dropped),
+    giving :math:`M'` (twice as many) chains of :math:`N` draws. For such chains, with
+    :math:`s_m^2` the variance of chain :math:`m` (``ddof=1``) and :math:`\bar x_m` its
+    mean,
+
+    .. math::
+
+        W = \frac{1}{M'} \sum_m s_m^2, \qquad
+        \frac{B}{N} = \frac{1}{M' - 1} \sum_m (\bar x_m - \bar x)^2, \qquad
+        \hat R(x) = \sqrt{\frac{\frac{N-1}{N} W + \frac{B}{N}}{W}}.
+
+    This function (Vehtari et al. 2021) reports
+
+    .. math::
+
+        \hat R = \max\Bigl(\hat R\bigl(z(x)\bigr),\;
+            \hat R\bigl(z(|x - \mathrm{median}(x)|)\bigr)\Bigr),
+
+    :math:`z` the normal scores of the pooled split draws (see
+    :func:`effective_sample_size`); the second term, on folded draws, catches chains
+    that differ in scale rather than location. Values above about 1.01 mean the chains
+    disagree.
+
     Args:
         x: draws ``[chain, draw, *shape]``.
 
     Returns:
-        an array of shape ``shape``; NaN where there is a single chain.
+        a float array of shape ``shape``; NaN where there is a single chain, fewer than
+        4 draws per chain, or a NaN draw (and for a constant scalar).
+
+    Raises:
+        ValueError: ``x`` has fewer than 2 axes.
     """
     return _per_scalar("rhat", _as_chains(x, "split_gelman_rubin"), method="rank")
 
@@ -101,14 +162,27 @@ def split_gelman_rubin(x) -> np.ndarray:
 def gelman_rubin(x) -> np.ndarray:
     r"""The classic (unsplit, not rank-normalised) :math:`\hat R` of Gelman and Rubin.
 
-    ``az.rhat(method="identity")``: chains are not split, so a trend within each chain
-    goes unnoticed. Prefer :func:`split_gelman_rubin`; this one exists for NumPyro users.
+    ``az.rhat(method="identity")``: for :math:`M` chains of :math:`N` draws, with
+    :math:`s_m^2` the variance of chain :math:`m` (``ddof=1``) and :math:`\bar x_m` its
+    mean,
+
+    .. math::
+
+        W = \frac1M \sum_m s_m^2, \qquad
+        \frac{B}{N} = \frac{1}{M - 1} \sum_m (\bar x_m - \bar x)^2, \qquad
+        \hat R = \sqrt{\frac{\frac{N-1}{N} W + \frac{B}{N}}{W}},
+
+    on the draws themselves. Chains are not split, so a trend within each chain goes
+    unnoticed. Prefer :func:`split_gelman_rubin`; this one exists for NumPyro users.
 
     Args:
         x: draws ``[chain, draw, *shape]`` with at least 2 chains.
 
     Returns:
-        an array of shape ``shape``.
+        a float array of shape ``shape`` (NaN with fewer than 4 draws per chain).
+
+    Raises:
+        ValueError: ``x`` has fewer than 2 axes or fewer than 2 chains.
     """
     x = _as_chains(x, "gelman_rubin")
     if x.shape[0] < 2:
@@ -120,9 +194,16 @@ def hpdi(x, prob: float = 0.9, axis: int = 0) -> np.ndarray:
     r"""Highest posterior density interval: the shortest interval holding ``prob`` of the draws.
 
     With the :math:`n` draws along ``axis`` sorted, :math:`x_{(1)} \le \dots \le x_{(n)}`,
-    and :math:`k = \lfloor \mathrm{prob} \cdot n \rfloor`, the interval is
-    :math:`[x_{(i)}, x_{(i+k)}]` for the :math:`i` that minimises
-    :math:`x_{(i+k)} - x_{(i)}` (the first one on ties) — the same rule as ``az.hdi``.
+    and :math:`k = \min(\lfloor \mathrm{prob} \cdot n \rfloor, n - 1)`, the interval is
+
+    .. math::
+
+        [x_{(i^*)}, x_{(i^* + k)}], \qquad
+        i^* = \operatorname*{arg\,min}_{1 \le i \le n - k} \bigl(x_{(i+k)} - x_{(i)}\bigr)
+
+    (the first :math:`i` on ties) — the same rule as ``az.hdi``. For a unimodal
+    posterior it approximates the HPD region; for a multimodal one it is the shortest
+    single interval, which may cover low-density gaps.
 
     Args:
         x: draws; the draws of each scalar lie along ``axis``.
@@ -133,8 +214,12 @@ def hpdi(x, prob: float = 0.9, axis: int = 0) -> np.ndarray:
         ``[lower, upper]``: ``x``'s shape with ``axis`` replaced by an axis of size 2 (a
         leading one for ``axis=0``), as in NumPyro.
 
-    >>> hpdi(np.array([0.0, 1.0, 1.1, 1.2, 5.0]), prob=0.4)
-    array([1. , 1.2])
+    Raises:
+        ValueError: ``prob`` outside (0, 1], or no draws along ``axis``.
+
+    Example:
+        >>> hpdi(np.array([0.0, 1.0, 1.1, 1.2, 5.0]), prob=0.4)
+        array([1. , 1.2])
     """
     if not 0.0 < prob <= 1.0:
         raise ValueError(f"hpdi needs prob in (0, 1], but got prob={prob}")
@@ -194,9 +279,19 @@ def summary(samples, prob: float = 0.9, group_by_chain: bool = True) -> dict:
 
     Returns:
         dict site name -> dict with ``mean``, ``std`` (over all draws, ``ddof=0`` as in
-        NumPyro), ``median``, the HPD bounds under ``"5.0%"`` and ``"95.0%"`` (for
-        ``prob=0.9``), ``n_eff`` (bulk ESS) and ``r_hat`` (split r-hat), each an array of
-        the site's shape.
+        NumPyro), ``median``, the HPD bounds (:func:`hpdi`) under ``"5.0%"`` and
+        ``"95.0%"`` (for ``prob=0.9``), ``n_eff`` (bulk ESS,
+        :func:`effective_sample_size`) and ``r_hat`` (rank-normalised split r-hat,
+        :func:`split_gelman_rubin`), each an array of the site's shape.
+
+    Raises:
+        ValueError: ``prob`` outside (0, 1), or a site with too few axes for its
+            layout.
+
+    Example:
+        >>> draws = np.random.default_rng(0).normal(size=(2, 100))
+        >>> list(summary({"mu": draws})["mu"])
+        ['mean', 'std', 'median', '5.0%', '95.0%', 'n_eff', 'r_hat']
     """
     if not 0.0 < prob < 1.0:
         raise ValueError(f"summary needs prob in (0, 1), but got prob={prob}")
@@ -226,6 +321,16 @@ def print_summary(samples, prob: float = 0.9, group_by_chain: bool = True) -> No
     """Print :func:`summary` as a table, one row per scalar, NumPyro style.
 
     Columns ``mean std median 5.0% 95.0% n_eff r_hat`` (the interval columns follow
-    ``prob``); vector sites give rows ``theta[0]``, ``theta[1]``, ...
+    ``prob``); vector sites give rows ``theta[0]``, ``theta[1]``, ... Values are printed
+    with two decimals.
+
+    Args:
+        samples: a dict site name -> draws (or one array, named ``"Param:0"``), shaped
+            ``[chain, draw, *shape]`` if ``group_by_chain`` else ``[draw, *shape]``.
+        prob: probability mass of the HPD interval, in (0, 1).
+        group_by_chain: whether the draws have a leading chain axis.
+
+    Raises:
+        ValueError: as :func:`summary`.
     """
     print(_format_table(summary(samples, prob=prob, group_by_chain=group_by_chain)))

@@ -45,7 +45,12 @@ METHODS = ("nuts", "hmc", "barker", "mixed_hmc", "sa", "vi")
 
 
 class NotFittedError(ValueError, AttributeError):
-    """A method that needs the posterior was called before ``fit`` (sklearn's name)."""
+    """A method that needs the posterior was called before ``fit`` (sklearn's name).
+
+    It is both a ``ValueError`` and an ``AttributeError``, as sklearn's is, so code
+    catching either (or ``hasattr``) treats an unfitted model as sklearn does. The
+    message names the method and says to call ``fit(data)`` first.
+    """
 
 
 class _Resampled:
@@ -85,27 +90,41 @@ def _flat(draws: dict) -> dict:
 
 
 class Model:
-    r"""Base class of models written as classes.
+    r"""Base class of models written as classes, fitted like an sklearn estimator.
 
     Subclass it: take the hyper-parameters in ``__init__`` and store each under its own
-    name; write the model in ``define(self, *data)``. ``fit(*data)`` samples the
-    posterior and returns the model.
+    name (``self.prior_scale = prior_scale``: ``get_params``, ``set_params``,
+    ``sklearn.base.clone`` and ``save`` find them there); write the model in ``define(self, *data)``
+    with ``bm.sample``, ``bm.plate`` and ``bm.deterministic``. ``fit(*data)`` samples the
+    posterior
+
+    .. math::
+
+        p(\theta \mid y) \propto p(y \mid \theta)\, p(\theta)
+
+    (NUTS by default, or variational inference) and returns the model, with the
+    ``InferenceResult`` in ``result_``. ``Model`` itself takes no constructor arguments.
 
     Keyword names that ``fit`` and the predictive methods use for their own settings
-    are reserved (``Model.reserved_names``): a ``define`` argument with one of these
-    names is an error when the subclass is created.
+    are reserved (``Model.reserved_names``: ``method``, ``seed``, ``num_warmup``,
+    ``num_samples``, ``num_chains``, ``progress_bar``, ``coords``, ``guide``,
+    ``num_steps``, ``optimizer``, ``group_by_chain``, ``add_to_result``): a ``define``
+    argument with one of these names is a ``TypeError`` when the subclass is created, as
+    is an ``__init__`` taking ``*args``. Two instances of one class with equal
+    hyper-parameters are equal (and hash alike), so they share compiled samplers.
 
-    Attributes set by ``fit``:
-        result_: the ``InferenceResult``.
+    Attributes:
+        result_: the ``InferenceResult`` of the last ``fit`` (or of ``load``).
         data_: the arguments ``define`` was fitted with, by name (what the predictive
             methods use when they are called without data).
         mcmc_: the ``MCMC`` object that sampled (None after ``load`` or ``"vi"``).
-        svi_, guide_: the ``SVI`` object and the fitted guide of ``method="vi"`` (None
-            otherwise); the guide's params are in ``result_.variational``.
-
-    Class attribute:
-        coords: dimension name -> coordinate values, used by every ``fit`` (``fit``'s
-            own ``coords`` add to it). May be a property reading the hyper-parameters.
+        svi_: the ``SVI`` object of ``method="vi"`` (None otherwise).
+        guide_: the fitted guide of ``method="vi"`` (None otherwise); its params are in
+            ``result_.variational``.
+        coords: class attribute: dimension name -> coordinate values, used by every
+            ``fit`` (``fit``'s own ``coords`` add to it). May be a property reading the
+            hyper-parameters.
+        reserved_names: class attribute: the keyword names ``define`` may not use.
 
     Example:
         >>> import numpy as np
@@ -120,10 +139,13 @@ class Model:
         ...         with bm.plate("data", 20 if y is None else len(y)):
         ...             bm.sample("y", dist.Normal(mu, 1.0), obs=y)
         >>> y = np.random.default_rng(0).normal(3.0, 1.0, 20)
-        >>> model = NormalModel().fit(y, num_warmup=300, num_samples=500, num_chains=1,
+        >>> # a short run, to keep the example fast: fit warns (SamplingWarning) of a low ESS
+        >>> model = NormalModel().fit(y, num_warmup=100, num_samples=100, num_chains=1,
         ...                           progress_bar=False)
         >>> model
         NormalModel(prior_scale=10.0)
+        >>> model.get_params()
+        {'prior_scale': 10.0}
         >>> bool(abs(model.get_samples()["mu"].mean() - y.mean()) < 0.3)
         True
         >>> model.predict()["y"].shape
@@ -138,7 +160,23 @@ class Model:
         check_subclass(cls)
 
     def define(self, *args, **kwargs):
-        """The generative story: ``bm.sample``, ``bm.plate``, ``bm.deterministic`` calls."""
+        """The generative story: ``bm.sample``, ``bm.plate``, ``bm.deterministic`` calls.
+
+        Every subclass writes its own; its arguments are the data (observed values and
+        covariates), which ``fit``, the predictive methods and ``describe`` pass on.
+        Their names must not be among ``Model.reserved_names``.
+
+        Args:
+            *args: the data, positionally.
+            **kwargs: the data, by name.
+
+        Returns:
+            whatever the subclass returns (``fit`` and the predictive methods ignore it;
+            usually None).
+
+        Raises:
+            NotImplementedError: always, on ``Model`` itself.
+        """
         raise NotImplementedError(f"{type(self).__name__} must implement define(self, ...): the model itself")
 
     def __call__(self, *args, **kwargs):
@@ -149,7 +187,17 @@ class Model:
     def get_params(self, deep: bool = True) -> dict:
         """Hyper-parameters by name (``__init__``'s arguments), sklearn's ``get_params``.
 
-        With ``deep``, those of nested estimators too, as ``name__inner``.
+        Args:
+            deep: also list the hyper-parameters of nested estimators (values with a
+                ``get_params`` method), as ``name__inner``.
+
+        Returns:
+            dict hyper-parameter name -> its current value (read from ``self.<name>``),
+            in ``__init__``'s order, each nested ``name__inner`` entry before ``name``.
+
+        Raises:
+            AttributeError: ``__init__`` takes a hyper-parameter it does not store under
+                its own name.
         """
         params = {}
         for name in hyper_parameter_names(type(self)):
@@ -166,8 +214,21 @@ class Model:
         return params
 
     def set_params(self, **params) -> Model:
-        """Set hyper-parameters (``name=value``, or ``name__inner=value`` for a nested
-        estimator); returns the model. A fitted result is kept: refit to use them."""
+        """Set hyper-parameters, sklearn's ``set_params``.
+
+        A fitted result is kept as it is: refit to use the new values.
+
+        Args:
+            **params: ``name=value`` for a hyper-parameter of this model, or
+                ``name__inner=value`` for one of a nested estimator (passed on to its
+                ``set_params``).
+
+        Returns:
+            the model itself.
+
+        Raises:
+            ValueError: a name that is not a hyper-parameter (``__init__`` argument).
+        """
         names = hyper_parameter_names(type(self))
         nested = {}
         for key, value in params.items():
@@ -221,38 +282,72 @@ class Model:
         optimizer=None,
         **kwargs,
     ) -> Model:
-        """Fit the posterior given the data; returns the model (``result_`` is set).
+        r"""Fit the posterior :math:`p(\theta \mid y)` given the data; returns the model.
+
+        Sets ``result_`` (the ``InferenceResult``), ``data_`` and ``mcmc_`` (or
+        ``svi_`` and ``guide_``). A sampling ``method`` runs ``MCMC`` with its default
+        warm-up adaptation; its post-sampling checks (r-hat, ESS, divergences, tree
+        depth) issue a ``SamplingWarning`` pointing at this call. The data are checked
+        before anything is compiled (NaN, values outside the support, shapes that do
+        not fit the plates): the error names the site.
+
+        With ``method="vi"`` the guide :math:`q_\phi` is fitted by maximising the
+        evidence lower bound (``SVI`` with ``Trace_ELBO``),
+
+        .. math::
+
+            \mathrm{ELBO}(\phi) = \mathbb{E}_{q_\phi(\theta)}
+                \bigl[\log p(y, \theta) - \log q_\phi(\theta)\bigr],
+
+        steps with a non-finite loss are skipped and counted (``SVI``'s
+        ``stable_update``), and ``num_samples`` draws of the fitted guide become the
+        posterior (one chain); the loss trace and the guide's params are in
+        ``result_.variational``.
 
         Args:
-            *args, **kwargs: ``define``'s arguments (the data).
-            method: ``"nuts"``, ``"hmc"``, ``"barker"`` (``BarkerMH``), ``"mixed_hmc"``
-                (``MixedHMC(HMC)``, for discrete latent sites) or ``"sa"``
-                (gradient-free), or a sampler configured without a model, e.g.
+            *args: ``define``'s arguments (the data), positionally.
+            **kwargs: ``define``'s arguments (the data), by name.
+            method: how to fit (default ``"nuts"``; names are case-insensitive):
+                ``"nuts"`` (``NUTS``, the No-U-Turn sampler), ``"hmc"`` (``HMC``, fixed
+                trajectory length), ``"barker"`` (``BarkerMH``, Barker's gradient-based
+                Metropolis-Hastings), ``"mixed_hmc"`` (``MixedHMC(HMC)``, for discrete
+                latent sites), ``"sa"`` (``SA``, gradient-free sample adaptive MCMC), or
+                ``"vi"`` (variational inference: ``SVI`` with ``Trace_ELBO``). Or a
+                sampler configured without a model, e.g.
                 ``bm.infer.NUTS(target_accept_prob=0.95)`` or
-                ``bm.infer.DiscreteHMCGibbs(bm.infer.NUTS())``; or ``"vi"`` for
-                variational inference (SVI with ``Trace_ELBO``).
-            seed: an int or a ``jax.random.PRNGKey``; same seed, same draws.
-            num_warmup, num_samples: warm-up iterations and draws per chain (for
-                ``"vi"``: ``num_samples`` draws from the fitted guide, in one chain).
-            num_chains: independent chains (run in parallel over devices when there
-                are several, else vectorised); not used by ``"vi"``.
-            progress_bar: show progress bars.
+                ``bm.infer.DiscreteHMCGibbs(bm.infer.NUTS())``: it is given this model
+                (``with_model``).
+            seed: an int or a ``jax.random.PRNGKey`` (default 0); same seed, same draws.
+            num_warmup: warm-up (adaptation) iterations per chain, discarded (default
+                1000); not used by ``"vi"``.
+            num_samples: draws kept per chain (default 1000); for ``"vi"``: draws from
+                the fitted guide, in one chain.
+            num_chains: independent chains (default 4), run in parallel over devices
+                when there are several, else vectorised; not used by ``"vi"``.
+            progress_bar: show progress bars (default True).
             coords: dimension name -> coordinate values (e.g. ``{"school": names}``),
-                added to the class's ``coords``.
-            guide: for ``"vi"``: ``"normal"`` (``AutoNormal``, the default),
-                ``"diagonal"``, ``"mvn"``, ``"lowrank"``, ``"delta"`` (MAP), ``"laplace"``,
-                an autoguide class or instance, or a guide function written with
+                added to (and overriding) the class's ``coords`` (default None).
+            guide: for ``"vi"`` (default ``"normal"``): ``"normal"`` (``AutoNormal``),
+                ``"diagonal"`` (``AutoDiagonalNormal``), ``"mvn"``
+                (``AutoMultivariateNormal``), ``"lowrank"``
+                (``AutoLowRankMultivariateNormal``), ``"delta"`` (``AutoDelta``, MAP),
+                ``"laplace"`` (``AutoLaplaceApproximation``), an autoguide class or an
+                instance built for this model, or a guide function written with
                 ``bm.param`` and ``bm.sample``.
-            num_steps: for ``"vi"``: optimiser steps.
-            optimizer: for ``"vi"``: an ``optax`` optimiser. Default: Adam with a step
-                size decaying from 0.02 to 0.0002 on a cosine over ``num_steps``
+            num_steps: for ``"vi"``: optimiser steps (default 10000).
+            optimizer: for ``"vi"``: an ``optax`` optimiser. Default (None): Adam with a
+                step size decaying from 0.02 to 0.0002 on a cosine over ``num_steps``
                 (large steps to get near the optimum, small ones to settle there).
 
-        The data are checked before anything is compiled (NaN, values outside the
-        support, shapes that do not fit the plates): the error names the site. With
-        ``"vi"``, steps with a non-finite loss are skipped and counted (``SVI``'s
-        ``stable_update``); the loss trace and the guide's params are in
-        ``result_.variational``, the guide in ``guide_``.
+        Returns:
+            the model itself, fitted.
+
+        Raises:
+            ValueError: an unknown ``method`` or ``guide``, or data that do not fit the
+                model (NaN, outside a site's support, a shape that does not fit the
+                plates).
+            TypeError: the data do not match ``define``'s signature.
+            AttributeError: a hyper-parameter is not stored under its own name.
         """
         self.get_params()  # every hyper-parameter is stored where sklearn looks for it
         data = self._bind("fit", args, kwargs)
@@ -344,35 +439,93 @@ class Model:
         return self.result_
 
     def summary(self, prob: float = 0.9, var_names=None):
-        """Posterior summary as a ``pandas.DataFrame`` (see ``InferenceResult.summary``)."""
+        """Posterior summary table, computed by ArviZ (``InferenceResult.summary``).
+
+        Args:
+            prob: probability mass of the highest density interval, in (0, 1).
+            var_names: a site name or list of site names (default: all posterior sites).
+
+        Returns:
+            a ``pandas.DataFrame``, one row per scalar (``theta[0]``, or coordinate
+            labels), columns ``mean, sd, median``, the HDI bounds (``hdi_5%, hdi_95%``
+            for ``prob=0.9``), ``mcse_mean, mcse_sd, ess_bulk, ess_tail, r_hat``.
+
+        Raises:
+            NotFittedError: before ``fit``.
+            ValueError: ``prob`` outside (0, 1), or a name in ``var_names`` that is not a
+                posterior site.
+        """
         return self._require_fit("summary()").summary(prob=prob, var_names=var_names)
 
     def print_summary(self, prob: float = 0.9) -> None:
-        """Print NumPyro's summary table and the number of divergences."""
+        """Print NumPyro's summary table and the number of divergences.
+
+        See ``InferenceResult.print_summary``: columns ``mean std median`` and the HPD
+        bounds, ``n_eff`` (bulk ESS) and ``r_hat``, one row per scalar.
+
+        Args:
+            prob: probability mass of the HPD interval, in (0, 1).
+
+        Raises:
+            NotFittedError: before ``fit``.
+            ValueError: ``prob`` outside (0, 1).
+        """
         self._require_fit("print_summary()").print_summary(prob=prob)
 
     def to_arviz(self):
-        """The result as an ``arviz.InferenceData`` (dims named after plates)."""
+        """The fitted result as an ``arviz.InferenceData`` (``InferenceResult.to_arviz``).
+
+        Returns:
+            an ``arviz.InferenceData`` with the result's non-empty groups (posterior,
+            sample_stats, log_likelihood, observed_data, ...), dims named after the
+            plates and the coords given to ``fit``.
+
+        Raises:
+            NotFittedError: before ``fit``.
+        """
         return self._require_fit("to_arviz()").to_arviz()
 
     def get_samples(self, group_by_chain: bool = False) -> dict:
-        """Posterior draws per site (``[chain * draw, ...]``, or ``[chain, draw, ...]``)."""
+        """Posterior draws per site, NumPyro's ``MCMC.get_samples``.
+
+        Args:
+            group_by_chain: keep the chain axis: ``[chain, draw, *site_shape]``.
+                Otherwise the chains are concatenated in order:
+                ``[chain * draw, *site_shape]``.
+
+        Returns:
+            dict site name -> numpy array of draws (latent and deterministic sites,
+            constrained values).
+
+        Raises:
+            NotFittedError: before ``fit``.
+        """
         return self._require_fit("get_samples()").get_samples(group_by_chain=group_by_chain)
 
     # ------------------------------------------------------------------ prediction
     def sample_prior_predictive(self, *args, num_samples=500, seed=0, add_to_result=False, **kwargs) -> dict:
-        """Draws of every site from the prior, observed sites drawn too (not fixed at data).
+        r"""Draws of every site from the prior, observed sites drawn too (not fixed at data).
+
+        Each draw runs the model forwards: :math:`\theta \sim p(\theta)`, then
+        :math:`\tilde y \sim p(\tilde y \mid \theta)`.
 
         Args:
-            *args, **kwargs: ``define``'s arguments; with none, those of ``fit`` (if
-                fitted), else ``define()``.
+            *args: ``define``'s arguments, positionally; with none (and no ``**kwargs``),
+                those of ``fit`` (if fitted), else ``define()`` is run.
+            **kwargs: ``define``'s arguments, by name.
             num_samples: number of draws.
             seed: an int or a ``jax.random.PRNGKey``.
             add_to_result: also keep them in ``result_`` as the ``prior`` (latent and
                 deterministic sites) and ``prior_predictive`` (observed sites) groups.
 
         Returns:
-            site -> array ``[num_samples, *site_shape]``.
+            dict site -> numpy array ``[num_samples, *site_shape]``, for every sample site
+            (latent and observed; ``bm.factor`` sites aside) and deterministic site.
+
+        Raises:
+            NotFittedError: ``add_to_result=True`` before ``fit``.
+            ValueError: ``add_to_result=True`` with data given (the groups describe the
+                data of ``fit``).
         """
         if add_to_result:
             self._require_fit("sample_prior_predictive(add_to_result=True)")
@@ -396,16 +549,22 @@ class Model:
         ``obs=None`` branch; deterministic sites are recomputed on the data given.
 
         Args:
-            *args, **kwargs: ``define``'s arguments, e.g. new covariates of any length;
-                with none, the data of ``fit``.
+            *args: ``define``'s arguments, positionally, e.g. new covariates of any
+                length; with none (and no ``**kwargs``), the data of ``fit``.
+            **kwargs: ``define``'s arguments, by name.
             seed: an int or a ``jax.random.PRNGKey``.
             group_by_chain: keep the chain axis.
             add_to_result: also keep the observed sites' draws in ``result_`` as the
                 ``posterior_predictive`` group (for ``az.plot_ppc``).
 
         Returns:
-            site -> array ``[chain * draw, *site_shape]`` (or ``[chain, draw, ...]``) for
-            the sample sites outside the posterior and the deterministic sites.
+            dict site -> numpy array ``[chain * draw, *site_shape]`` (or ``[chain, draw,
+            *site_shape]``) for the sample sites outside the posterior (the observed
+            ones) and the deterministic sites.
+
+        Raises:
+            NotFittedError: before ``fit``.
+            ValueError: ``add_to_result=True`` with data given.
         """
         result = self._require_fit("sample_posterior_predictive()")
         if add_to_result:
@@ -419,9 +578,28 @@ class Model:
         return draws if group_by_chain else _flat(draws)
 
     def predict(self, *args, seed=0, **kwargs) -> dict:
-        """Posterior predictive mean of each observed site: site -> array of its shape.
+        r"""Posterior predictive mean of each observed site.
 
-        Args are as for ``sample_posterior_predictive`` (with none, the data of ``fit``).
+        The mean over the draws of ``sample_posterior_predictive``, a Monte Carlo
+        estimate of
+
+        .. math::
+
+            \mathbb{E}[\tilde y \mid y] = \int \mathbb{E}[\tilde y \mid \theta]\,
+                p(\theta \mid y)\, d\theta.
+
+        Args:
+            *args: ``define``'s arguments, positionally (e.g. new covariates); with
+                none (and no ``**kwargs``), the data of ``fit``.
+            **kwargs: ``define``'s arguments by name (any other keyword is passed on to
+                ``sample_posterior_predictive``).
+            seed: an int or a ``jax.random.PRNGKey``.
+
+        Returns:
+            dict observed site -> numpy array of its shape (one value per observation).
+
+        Raises:
+            NotFittedError: before ``fit``.
         """
         result = self._require_fit("predict()")
         draws = self.sample_posterior_predictive(*args, seed=seed, **kwargs)
@@ -429,10 +607,20 @@ class Model:
 
     def log_likelihood(self, *args, group_by_chain=False, **kwargs) -> dict:
         r"""Pointwise :math:`\log p(y_n \mid \theta^{(i)})` of each observed site, for each
-        posterior draw; with no arguments, of the data of ``fit``.
+        posterior draw :math:`\theta^{(i)}`; with no arguments, of the data of ``fit``
+        (read from ``result_``, not recomputed).
+
+        Args:
+            *args: ``define``'s arguments, positionally (new data to score).
+            **kwargs: ``define``'s arguments, by name.
+            group_by_chain: keep the chain axis.
 
         Returns:
-            site -> array ``[chain * draw, *site_batch_shape]`` (or ``[chain, draw, ...]``).
+            dict observed site -> numpy array ``[chain * draw, *site_batch_shape]`` (or
+            ``[chain, draw, *site_batch_shape]``).
+
+        Raises:
+            NotFittedError: before ``fit``.
         """
         result = self._require_fit("log_likelihood()")
         if args or kwargs:
@@ -447,12 +635,23 @@ class Model:
 
     # ------------------------------------------------------------------ the sites
     def describe(self, *args, **kwargs):
-        """A table of the model's sites (a ``pandas.DataFrame``, one row per site):
-        ``kind`` (latent, observed, deterministic, factor), ``distribution``, ``shape``,
-        ``plates``, ``support``.
+        """A table of the model's sites, in the order they run.
 
-        The model runs once on the data given (with none: the data of ``fit``, or
-        ``define()`` before fitting).
+        The model runs once (seeded, nothing is fitted) on the data given: with none,
+        the data of ``fit``, or ``define()`` before fitting.
+
+        Args:
+            *args: ``define``'s arguments, positionally.
+            **kwargs: ``define``'s arguments, by name.
+
+        Returns:
+            a ``pandas.DataFrame`` indexed by site name, one row per sample,
+            deterministic or factor site, with columns ``kind`` (latent, observed,
+            deterministic, factor), ``distribution`` (the family), ``shape`` (of the
+            value), ``plates`` (outermost first) and ``support``.
+
+        Raises:
+            TypeError: the data do not match ``define``'s signature.
         """
         data = self._data("describe", args, kwargs)
         model_trace = trace(seed_handler(self, rng_seed=0)).get_trace(*data.args, **data.kwargs)
@@ -462,6 +661,13 @@ class Model:
     def save(self, path) -> None:
         """Write the hyper-parameters, the fitted result, the data of ``fit`` and the
         library version to one netCDF file (``az.from_netcdf`` reads it too).
+
+        The file is replaced only once it is completely written. Hyper-parameters and
+        data may be None, bool, int, float, str, numpy or JAX arrays, and lists, tuples
+        and dicts (string keys) of them.
+
+        Args:
+            path: the file to write (a ``str`` or ``os.PathLike``).
 
         Raises:
             NotFittedError: before ``fit``.
@@ -478,10 +684,20 @@ class Model:
         ``MyModel.load(path)`` checks the file holds a ``MyModel`` (by class name, not
         module, so a model saved from a script or notebook loads where the class is
         imported from a module); ``bm.Model.load`` imports the saved class by name.
+        The loaded model has ``result_`` and ``data_``; ``mcmc_``, ``svi_`` and
+        ``guide_`` are None.
+
+        Args:
+            path: a file written by ``save`` (a ``str`` or ``os.PathLike``).
+
+        Returns:
+            a fitted instance of the saved class, built from the saved hyper-parameters.
 
         Raises:
             FileNotFoundError: no file at ``path``.
-            ValueError: the file is not a saved model, or holds another class.
+            ValueError: the file is not a saved model, holds another class, holds
+                hyper-parameters the class no longer takes, or (for ``bm.Model.load``)
+                names a class that cannot be imported.
         """
         saved = load_model(path)
         model_class = cls if cls is not Model else _import_class(saved.module, saved.class_name, path)

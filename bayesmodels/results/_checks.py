@@ -28,7 +28,14 @@ _LISTED = 10  # sites named in one message at most
 
 
 class SamplingWarning(UserWarning):
-    """A post-sampling diagnostic found a problem (r-hat, ESS, divergences, tree depth)."""
+    r"""A post-sampling diagnostic found a problem (r-hat, ESS, divergences, tree depth).
+
+    ``MCMC.run`` (and so ``Model.fit``) issues one per problem found, each naming the
+    sites and what to do: rank-normalised split :math:`\hat R > 1.01` for some scalar
+    (with at least 2 chains), bulk ESS below 100 per chain, divergent transitions after
+    warm-up, or draws whose NUTS tree reached ``max_tree_depth``. A ``UserWarning``;
+    silence it with ``warnings.filterwarnings("ignore", category=bm.SamplingWarning)``.
+    """
 
 
 def _listing(found: list[tuple[str, float]], digits: int) -> str:

@@ -65,13 +65,16 @@ class InferenceResult:
         ValueError: on arrays without (chain, draw) axes or with leading shapes that
             disagree, dims of the wrong length, or coords of the wrong length.
 
-    >>> import numpy as np
-    >>> draws = np.zeros((2, 3, 4))
-    >>> result = InferenceResult({"theta": draws}, dims={"theta": ["school"]})
-    >>> result.num_chains, result.num_draws, result.dims["theta"]
-    (2, 3, ('school',))
-    >>> result.get_samples()["theta"].shape
-    (6, 4)
+    Example:
+        >>> import numpy as np
+        >>> draws = np.zeros((2, 3, 4))
+        >>> result = InferenceResult({"theta": draws}, dims={"theta": ["school"]})
+        >>> result.num_chains, result.num_draws, result.dims["theta"]
+        (2, 3, ('school',))
+        >>> result.get_samples()["theta"].shape
+        (6, 4)
+        >>> result.num_divergences
+        0
     """
 
     _reserved_attrs = _arviz.LIBRARY_ATTRS
@@ -224,6 +227,10 @@ class InferenceResult:
         Args:
             group_by_chain: keep the chain axis: ``[chain, draw, ...]``. Otherwise chains
                 are concatenated in order: ``[chain * draw, ...]``.
+
+        Returns:
+            dict site name -> numpy array ``[chain * draw, *site_shape]`` (or ``[chain,
+            draw, *site_shape]``), deterministic sites included.
         """
         if group_by_chain:
             return self.posterior
@@ -259,9 +266,22 @@ class InferenceResult:
         return {name: dict(values) for name, values in self._convergence.items()}
 
     def site_diagnostics(self, name: str) -> dict[str, np.ndarray]:
-        """ArviZ's ``mcse_mean``, ``mcse_sd``, ``ess_bulk``, ``ess_tail``, ``r_hat`` of a site.
+        r"""ArviZ's ``mcse_mean``, ``mcse_sd``, ``ess_bulk``, ``ess_tail``, ``r_hat`` of a site.
 
-        Each is an array of the site's shape; computed once per result.
+        As in ``az.summary(kind="diagnostics")``, computed once per result for every site:
+        rank-normalised split :math:`\hat R` and bulk/tail ESS (see
+        ``bayesmodels.diagnostics``), and the Monte Carlo standard errors of the mean,
+        :math:`\mathrm{sd} / \sqrt{\mathrm{ESS}_\text{mean}}`, and of the sd.
+
+        Args:
+            name: a posterior site.
+
+        Returns:
+            dict diagnostic -> numpy array of the site's shape (NaN where undefined, e.g.
+            ``r_hat`` with one chain).
+
+        Raises:
+            KeyError: ``name`` is not a posterior site.
         """
         if name not in self._groups["posterior"]:
             raise KeyError(f"{name!r} is not a posterior site; the sites are {list(self._groups['posterior'])}")
@@ -278,14 +298,32 @@ class InferenceResult:
         ``r_hat`` is NaN.
 
         Args:
-            prob: probability mass of the highest density interval.
+            prob: probability mass of the highest density interval, in (0, 1).
             var_names: a site name or list of site names (default: all).
+
+        Returns:
+            a ``pandas.DataFrame`` with one row per scalar and the columns above (an empty
+            one when there are no sites).
+
+        Raises:
+            ValueError: ``prob`` outside (0, 1), or a name in ``var_names`` that is not a
+                posterior site.
         """
         return _summary.summary_table(self._posterior_dataset, self._diagnostics, prob, var_names)
 
     def print_summary(self, prob: float = 0.9) -> None:
-        """Print NumPyro's table (``mean std median 5.0% 95.0% n_eff r_hat``; ``n_eff`` is
-        bulk ESS) and, where the sampler recorded them, the number of divergences."""
+        """Print NumPyro's table and, where the sampler recorded them, the number of divergences.
+
+        Columns ``mean std median 5.0% 95.0% n_eff r_hat`` (the HPD bounds follow
+        ``prob``; ``std`` with ``ddof=0``; ``n_eff`` is bulk ESS and ``r_hat``
+        rank-normalised split r-hat, as in :meth:`site_diagnostics`), one row per scalar.
+
+        Args:
+            prob: probability mass of the HPD interval, in (0, 1).
+
+        Raises:
+            ValueError: ``prob`` outside (0, 1).
+        """
         if not 0.0 < prob < 1.0:
             raise ValueError(f"print_summary needs prob in (0, 1), but got prob={prob}")
         stats = {}
@@ -303,20 +341,46 @@ class InferenceResult:
         """An ``arviz.InferenceData`` with the non-empty groups, dims and coords.
 
         The posterior group's attrs hold ``inference_library="bayesmodels"`` and ``attrs``.
+
+        Returns:
+            an ``arviz.InferenceData``, one group per non-empty group of this result.
         """
         return _arviz.to_inference_data(self._groups, self._dims, self._coords, self._attrs)
 
     @classmethod
     def from_arviz(cls, idata: az.InferenceData) -> InferenceResult:
-        """The result held by an ``arviz.InferenceData`` (groups it does not know are ignored)."""
+        """The result held by an ``arviz.InferenceData`` (groups it does not know are ignored).
+
+        Args:
+            idata: an ``arviz.InferenceData``, e.g. from :meth:`to_arviz` or
+                ``az.from_netcdf``.
+
+        Returns:
+            a new ``InferenceResult`` with its groups, dims, coords and attrs.
+        """
         return cls(**_arviz.from_inference_data(idata))
 
     def add_groups(self, *, posterior_predictive=None, prior=None, prior_predictive=None, dims=None, coords=None):
         """A new result with these groups added (variables of the same name replaced).
 
-        The prior groups may have any (chain, draw) shape; ``posterior_predictive`` has
-        the posterior's. ``dims`` and ``coords`` add to (or override) the current ones.
         This result is left unchanged.
+
+        Args:
+            posterior_predictive: site -> draws ``[chain, draw, ...]`` with the
+                posterior's (chain, draw) shape.
+            prior: site -> prior draws ``[chain, draw, ...]`` (any chains and draws).
+            prior_predictive: site -> draws ``[chain, draw, ...]`` with the prior's
+                (chain, draw) shape.
+            dims: variable name -> axis names, added to (or overriding) the current ones.
+            coords: dimension name -> coordinate values, added to (or overriding) the
+                current ones.
+
+        Returns:
+            a new ``InferenceResult``.
+
+        Raises:
+            ValueError: leading shapes that disagree, or dims or coords of the wrong
+                length.
         """
         new = {"posterior_predictive": posterior_predictive, "prior": prior, "prior_predictive": prior_predictive}
         groups = {group: dict(self._groups[group]) for group in GROUPS}
@@ -332,12 +396,23 @@ class InferenceResult:
 
     def save(self, path) -> None:
         """Write every group, dims, coords and attrs to a netCDF file (``az.from_netcdf``
-        reads it too); :meth:`load` gets back an identical result."""
+        reads it too); :meth:`load` gets back an identical result.
+
+        Args:
+            path: the file to write (a ``str`` or ``os.PathLike``); an existing file is
+                replaced.
+        """
         _io.save_inference_data(self.to_arviz(), path)
 
     @classmethod
     def load(cls, path) -> InferenceResult:
         """Read a result written by :meth:`save`.
+
+        Args:
+            path: the file (a ``str`` or ``os.PathLike``).
+
+        Returns:
+            the ``InferenceResult`` it holds.
 
         Raises:
             FileNotFoundError: no file at ``path``.
