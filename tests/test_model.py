@@ -792,3 +792,24 @@ def test_reserved_names_are_the_settings_of_fit_and_the_predictive_methods():
     for method in methods + (bm.Model.predict, bm.Model.log_likelihood):
         settings |= {p.name for p in inspect.signature(method).parameters.values() if p.kind is p.KEYWORD_ONLY}
     assert settings == set(bm.Model.reserved_names)
+
+
+class GroupedVectors(bm.Model):
+    """Each group's 3-vector observation is MultivariateNormal: an observed site with an event shape."""
+
+    def define(self, y):
+        mu = bm.sample("mu", dist.Normal(0.0, 1.0))
+        with bm.plate("group", y.shape[0]):
+            bm.sample("y", dist.MultivariateNormal(mu * np.ones(3, np.float32), covariance_matrix=np.eye(3)), obs=y)
+
+
+@pytest.mark.filterwarnings("ignore::bayesmodels.SamplingWarning")
+def test_fit_with_an_observed_event_shape_exports_the_pointwise_log_likelihood_per_group():
+    y = np.random.default_rng(0).normal(size=(4, 3)).astype(np.float32)
+    model = GroupedVectors().fit(y, num_warmup=50, num_samples=50, num_chains=1, progress_bar=False)
+    idata = model.to_arviz()
+    assert idata.observed_data["y"].dims == ("group", "y_dim_1")
+    assert idata.log_likelihood["y"].dims == ("chain", "draw", "group")
+    mu = idata.posterior["mu"].values[..., None, None]  # (chain, draw, 1, 1)
+    expected = stats.norm.logpdf(y, loc=mu).sum(-1)  # identity covariance: a sum over the event axis
+    np.testing.assert_allclose(idata.log_likelihood["y"].values, expected, rtol=1e-4)

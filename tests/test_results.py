@@ -405,3 +405,34 @@ def test_checks_need_no_arviz_summary():
     result = InferenceResult(_draws(seed=9))
     assert diagnostic_messages(result) == []
     assert "_diagnostics" not in vars(result)  # az.summary's table was never built
+
+
+def test_log_likelihood_of_an_observation_with_an_event_shape_has_its_batch_dims(tmp_path):
+    # y: 4 groups of a 3-vector observation (a MultivariateNormal in plate "group"); its
+    # pointwise log likelihood is per group, the event axis summed away (ArviZ's convention)
+    rng = np.random.default_rng(3)
+    observed = rng.normal(size=(4, 3))
+    result = InferenceResult(
+        {"mu": rng.normal(size=(CHAINS, DRAWS))},
+        log_likelihood={"y": rng.normal(size=(CHAINS, DRAWS, 4))},
+        observed_data={"y": observed},
+        dims={"y": ["group", "coordinate"]},
+        coords={"group": list("abcd")},
+    )
+    assert result.dims["y"] == ("group", "coordinate")
+    idata = result.to_arviz()
+    assert idata.observed_data["y"].dims == ("group", "coordinate")
+    assert idata.log_likelihood["y"].dims == ("chain", "draw", "group")
+    assert list(idata.log_likelihood["group"].values) == list("abcd")
+    assert np.isfinite(az.loo(idata, pointwise=True).loo_i).all()  # LOO works on the groups
+    result.save(tmp_path / "event.nc")
+    loaded = InferenceResult.load(tmp_path / "event.nc")
+    assert loaded.dims["y"] == ("group", "coordinate")
+    assert loaded.to_arviz().log_likelihood["y"].dims == ("chain", "draw", "group")
+    # more log-likelihood axes than the variable has dims is still an error
+    with pytest.raises(ValueError, match=r"log_likelihood\['y'\] has shape \(4, 500, 4, 3, 2\)"):
+        InferenceResult(
+            {"mu": rng.normal(size=(CHAINS, DRAWS))},
+            log_likelihood={"y": np.zeros((CHAINS, DRAWS, 4, 3, 2))},
+            observed_data={"y": observed},
+        )

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._groups import DRAW_GROUPS, GROUPS, SAMPLE_DIMS, as_coordinate
+from ._groups import DRAW_GROUPS, GROUPS, SAMPLE_DIMS, as_coordinate, variable_dims
 
 if TYPE_CHECKING:  # ArviZ and xarray are imported where first used: they are slow to load
     import arviz as az
@@ -44,7 +44,7 @@ def build_dataset(group: str, arrays: dict, dims: dict, coords: dict, attrs=None
 
     variables, coordinates = {}, {}
     for name, array in arrays.items():
-        names = (SAMPLE_DIMS + dims[name]) if group in DRAW_GROUPS else dims[name]
+        names = variable_dims(group, name, array, dims)
         variables[name] = (names, array)
         for dim, size in zip(names, array.shape):
             coordinates.setdefault(dim, coords[dim] if dim in coords else np.arange(size))
@@ -119,8 +119,9 @@ def from_inference_data(idata: az.InferenceData) -> dict:
                     )
                 variable = variable.transpose(*SAMPLE_DIMS, ...)
             arrays[name] = np.asarray(variable.values)
-            own = variable.dims[2:] if group in DRAW_GROUPS else variable.dims
-            dims.setdefault(name, tuple(own))
+            own = tuple(variable.dims[2:] if group in DRAW_GROUPS else variable.dims)
+            if len(own) > len(dims.get(name, ())):  # log_likelihood may hold only the leading dims
+                dims[name] = own
         for dim, index in dataset.indexes.items():
             values = as_coordinate(dim, np.asarray(index))
             if dim not in coords and (dim in given if ours else not _is_default(values)):

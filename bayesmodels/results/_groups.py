@@ -9,7 +9,10 @@ Groups in one *family* share their leading ``(chain, draw)`` shape:
 - ``prior``, ``prior_predictive`` (any number of chains and draws).
 
 A variable has one list of dimension names everywhere it appears: the names of its axes
-after ``(chain, draw)`` in a draw group, of all its axes in a data group.
+after ``(chain, draw)`` in a draw group, of all its axes in a data group. The one exception
+is ``log_likelihood``: it is pointwise over a site's batch shape, its event axes summed
+away, so there a variable has the leading part of its dims (a ``MultivariateNormal``
+observation ``y`` with dims ``("y_dim_0",)`` has log likelihood dims ``()``, as in ArviZ).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ PRIOR_FAMILY = ("prior", "prior_predictive")
 DATA_GROUPS = ("observed_data", "constant_data")
 FIT_GROUPS = ("variational",)  # what an optimiser produced: the loss per step, the params
 DRAW_GROUPS = POSTERIOR_FAMILY + WARMUP_FAMILY + PRIOR_FAMILY
+POINTWISE_GROUPS = ("log_likelihood",)  # a variable's batch dims only: its event axes are summed
 GROUPS = POSTERIOR_FAMILY + DATA_GROUPS + PRIOR_FAMILY + WARMUP_FAMILY + FIT_GROUPS
 SAMPLE_DIMS = ("chain", "draw")
 
@@ -114,14 +118,28 @@ def _user_dims(dims) -> dict[str, tuple[str, ...]]:
     return result
 
 
+def variable_dims(group: str, name: str, array: np.ndarray, dims: dict) -> tuple[str, ...]:
+    """The dimension names of every axis of one variable in one group.
+
+    ``(chain, draw)`` and then the variable's dims in a draw group (only the leading ones in
+    ``log_likelihood``, whose event axes are summed away); the variable's dims in a data group.
+    """
+    own = dims[name]
+    if group in POINTWISE_GROUPS:
+        own = own[: array.ndim - len(SAMPLE_DIMS)]
+    return SAMPLE_DIMS + own if group in DRAW_GROUPS else own
+
+
 def resolve_dims(groups: dict, dims) -> dict[str, tuple[str, ...]]:
     """Dims of every variable present: the given ones, checked, else ``{name}_dim_{i}``.
 
-    Names given for variables in no group are dropped.
+    Names given for variables in no group are dropped. The pointwise groups are read last:
+    there a variable may have the leading part of its dims.
     """
     given = _user_dims(dims)
     resolved, seen_in = {}, {}
-    for group in GROUPS:
+    in_order = [group for group in GROUPS if group not in POINTWISE_GROUPS] + list(POINTWISE_GROUPS)
+    for group in in_order:
         for name, array in groups[group].items():
             axes = _axes(group, array)
             if name not in resolved:
@@ -129,6 +147,8 @@ def resolve_dims(groups: dict, dims) -> dict[str, tuple[str, ...]]:
                 resolved[name], seen_in[name] = names, f"{group}[{name!r}]"
             names = resolved[name]
             where = "after (chain, draw)" if group in DRAW_GROUPS else "in all"
+            if group in POINTWISE_GROUPS and len(axes) < len(names):
+                names = names[: len(axes)]  # the batch dims of an observation with an event shape
             if len(names) != len(axes):
                 if name in given:
                     origin = f"dims[{name!r}] = {list(names)}"
@@ -152,7 +172,7 @@ def dim_sizes(group: str, arrays: dict, dims: dict) -> dict[str, tuple[int, str]
     """dim name -> (size, the variable that first sets it) within one group, checked."""
     sizes = {}
     for name, array in arrays.items():
-        names = (SAMPLE_DIMS + dims[name]) if group in DRAW_GROUPS else dims[name]
+        names = variable_dims(group, name, array, dims)
         for dim, size in zip(names, array.shape):
             if dim in sizes and sizes[dim][0] != size:
                 raise ValueError(
