@@ -1,30 +1,37 @@
 """The examples run end to end (the README's main job among them)."""
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
-
-def _load(name):
-    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+def _import_gallery():
+    path = Path(__file__).resolve().parent.parent / "examples" / "gallery.py"
+    spec = importlib.util.spec_from_file_location("examples_gallery", path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclass looks its module up there
     spec.loader.exec_module(module)
     return module
 
 
-def test_numpyro_basics_runs_and_writes_its_figure(tmp_path, capsys):
-    figures = _load("numpyro_basics").main(tmp_path)
+# Each test runs its example once through the gallery (with the settings the gallery page
+# shows; the run is recorded for the docs build) and checks what it printed and drew.
+gallery = _import_gallery()
+_load = gallery.load
+
+
+def test_numpyro_basics_runs_and_writes_its_figure():
+    run = gallery.run("numpyro_basics")
+    figures, printed = run.figures, run.printed
     assert [f.name for f in figures] == [
         "numpyro_basics.png",
         "numpyro_basics_trace.png",
         "numpyro_basics_posterior.png",
     ]
     assert all(f.exists() and f.stat().st_size > 10_000 for f in figures)
-    printed = capsys.readouterr().out
     assert "z.loc, z.scale = (0.0, 1.0)" in printed
     assert "z.has_rsample = True" in printed
     assert "z.shape() = ()" in printed
@@ -49,7 +56,7 @@ def test_numpyro_basics_runs_and_writes_its_figure(tmp_path, capsys):
 
 # short runs warn about ESS and r-hat by design: those warnings are expected here
 small_run = pytest.mark.filterwarnings("ignore::bayesmodels.SamplingWarning")
-SMALL = dict(num_warmup=200, num_samples=200, num_chains=2, progress_bar=False)
+SMALL = gallery.SHORT_RUN
 NUM_DRAWS = SMALL["num_samples"] * SMALL["num_chains"]
 
 
@@ -104,11 +111,11 @@ def _eight_schools_exact_means(y, sigma):
 
 
 @small_run
-def test_eight_schools_labels_schools_and_matches_the_exact_posterior(tmp_path, capsys):
+def test_eight_schools_labels_schools_and_matches_the_exact_posterior():
     example = _load("eight_schools")
-    figures = example.main(tmp_path, **SMALL)
+    run = gallery.run("eight_schools")
+    figures, printed = run.figures, run.printed
     _figures_ok(figures, ["eight_schools_trace.png", "eight_schools_forest.png"])
-    printed = capsys.readouterr().out
     assert "EightSchools(mu_scale=5.0, tau_scale=5.0)" in printed
     assert "theta dims: ('chain', 'draw', 'school')" in printed
     assert f"school coords: {example.SCHOOLS}" in printed
@@ -124,10 +131,10 @@ def test_eight_schools_labels_schools_and_matches_the_exact_posterior(tmp_path, 
 
 
 @small_run
-def test_linear_regression_recovers_the_line_and_predicts_on_a_new_grid(tmp_path, capsys):
-    figures = _load("linear_regression").main(tmp_path, **SMALL)
+def test_linear_regression_recovers_the_line_and_predicts_on_a_new_grid():
+    run = gallery.run("linear_regression")
+    figures, printed = run.figures, run.printed
     _figures_ok(figures, ["linear_regression_trace.png", "linear_regression_fit.png", "linear_regression_ppc.png"])
-    printed = capsys.readouterr().out
     for name in ("intercept", "slope", "sigma"):
         mean, sd, truth = _posterior_line(printed, name)
         assert abs(mean - truth) < 5 * sd, (name, mean, sd, truth)
@@ -148,13 +155,13 @@ def test_linear_regression_recovers_the_line_and_predicts_on_a_new_grid(tmp_path
 
 
 @small_run
-def test_logistic_regression_recovers_coefficients_and_predicts_probabilities(tmp_path, capsys):
-    figures = _load("logistic_regression").main(tmp_path, **SMALL)
+def test_logistic_regression_recovers_coefficients_and_predicts_probabilities():
+    run = gallery.run("logistic_regression")
+    figures, printed = run.figures, run.printed
     _figures_ok(
         figures,
         ["logistic_regression_posterior.png", "logistic_regression_probability.png", "logistic_regression_ppc.png"],
     )
-    printed = capsys.readouterr().out
     assert "beta[dose]" in printed and "beta[age]" in printed  # the covariate coords label the summary
     for name in ("intercept", "beta[dose]", "beta[age]"):
         mean, sd, truth = _posterior_line(printed, name)
@@ -172,11 +179,11 @@ def test_logistic_regression_recovers_coefficients_and_predicts_probabilities(tm
 
 
 @small_run
-def test_hierarchical_regression_labels_counties_and_predicts_new_houses(tmp_path, capsys):
+def test_hierarchical_regression_labels_counties_and_predicts_new_houses():
     example = _load("hierarchical_regression")
-    figures = example.main(tmp_path, **SMALL)
+    run = gallery.run("hierarchical_regression")
+    figures, printed = run.figures, run.printed
     _figures_ok(figures, ["hierarchical_regression_trace.png", "hierarchical_regression_forest.png"])
-    printed = capsys.readouterr().out
     assert f"a dims: ('chain', 'draw', 'county') county coords: {example.COUNTIES}" in printed
     for name in example.SHARED:
         mean, sd, truth = _posterior_line(printed, name)
@@ -217,13 +224,13 @@ def _normal_model_exact_means(x):
 
 
 @small_run
-def test_numpyro_basics_class_goes_from_prior_to_a_loaded_fit(tmp_path, capsys):
+def test_numpyro_basics_class_goes_from_prior_to_a_loaded_fit():
     example = _load("numpyro_basics_class")
-    figures = example.main(tmp_path, **SMALL)
+    run = gallery.run("numpyro_basics_class")
+    figures, printed = run.figures, run.printed
     _figures_ok(
         figures, ["numpyro_basics_class_prior.png", "numpyro_basics_class_trace.png", "numpyro_basics_class_ppc.png"]
     )
-    printed = capsys.readouterr().out
     assert "get_params(): {'mu0': 0.0, 's0': 1.0}" in printed
     assert "copy with set_params(s0=2.0): NormalModel(mu0=0.0, s0=2.0) | equal to model: False" in printed
     assert "copy from get_params() equal to model: True" in printed
@@ -248,12 +255,10 @@ def test_numpyro_basics_class_goes_from_prior_to_a_loaded_fit(tmp_path, capsys):
 
 
 @small_run
-def test_variational_inference_compares_guides_with_nuts(tmp_path, capsys):
-    figures = _load("variational_inference").main(
-        tmp_path, num_steps=3000, num_samples=800, num_warmup=300, progress_bar=False
-    )
+def test_variational_inference_compares_guides_with_nuts():
+    run = gallery.run("variational_inference")
+    figures, printed = run.figures, run.printed
     _figures_ok(figures, ["variational_inference_loss.png", "variational_inference_posterior.png"])
-    printed = capsys.readouterr().out
     rows = {line.split()[0]: line.split() for line in printed.splitlines() if line.split()[:1] in (["nuts"], ["normal"], ["mvn"], ["laplace"])}
     slope_sd = {name: float(row[4].strip("()")) for name, row in rows.items()}
     slope_mean = {name: float(row[3]) for name, row in rows.items()}
@@ -269,3 +274,114 @@ def test_variational_inference_compares_guides_with_nuts(tmp_path, capsys):
     for guide in ("mvn", "laplace"):
         assert abs(slope_sd[guide] / slope_sd["nuts"] - 1) < 0.2
         assert correlation[guide] < -0.9
+
+
+def _table_rows(printed, names):
+    """Rows of a printed summary DataFrame: name -> (mean, sd, hdi_5%, hdi_95%, ess_bulk, r_hat)."""
+    rows = {}
+    for line in printed.splitlines():
+        parts = line.split()
+        if len(parts) == 7 and parts[0] in names:
+            rows[parts[0]] = tuple(float(value) for value in parts[1:])
+    return rows
+
+
+@small_run
+def test_mixture_model_recovers_the_components_and_assigns_clear_points():
+    example = _load("mixture_model")
+    run = gallery.run("mixture_model")
+    figures, printed = run.figures, run.printed
+    _figures_ok(figures, ["mixture_model_density.png", "mixture_model_assignments.png"])
+    assert "GaussianMixture(num_components=3, concentration=1.0, mu_scale=5.0, sigma_scale=2.0)" in printed
+    for name, truth in (("weights", example.TRUE_WEIGHTS), ("mu", example.TRUE_MU), ("sigma", example.TRUE_SIGMA)):
+        for k in range(3):
+            mean, sd, printed_truth = _posterior_line(printed, f"{name}[{k}]")
+            assert printed_truth == truth[k]
+            assert abs(mean - truth[k]) < 5 * sd, (name, k, mean, sd, truth[k])
+    # the discrete site's draws are integers, one per point and posterior draw
+    x, z_true = example.simulate()
+    assert f"z draws: dtype int32, shape ({NUM_DRAWS}, {len(x)}), values [0, 1, 2]" in printed
+    # the assignment table: i, x, P(z=0), P(z=1), P(z=2), true z
+    start = printed.splitlines().index("posterior probability of each component, for a few points:")
+    table = [line.split() for line in printed.splitlines()[start + 2 : start + 7]]
+    assert len(table) == 5
+    # under the true parameters, P(z_i = k | x_i) = w_k N(x_i | mu_k, sigma_k) / sum over k
+    density = example.TRUE_WEIGHTS * np.exp(_normal_logpdf(x[:, None], example.TRUE_MU, example.TRUE_SIGMA))
+    true_responsibility = density / density.sum(axis=1, keepdims=True)
+    clear = 0
+    for i, x_i, *probabilities, z_i in table:
+        i, probabilities = int(i), np.array(probabilities, dtype=float)
+        assert float(x_i) == pytest.approx(float(x[i]), abs=1e-3) and int(z_i) == z_true[i]
+        assert abs(probabilities.sum() - 1) < 0.002  # shares of the same draws (+ print rounding)
+        if true_responsibility[i, z_true[i]] > 0.9999:
+            # a clearly separated point: its posterior probability is 1 within 0.02, which
+            # covers the parameters' uncertainty and more than 5 MCSE of a share near 1
+            clear += 1
+            assert probabilities[z_true[i]] > 0.98, (i, probabilities)
+    assert clear >= 3  # the leftmost, the most central and the rightmost point
+
+
+@small_run
+def test_time_series_recovers_the_noise_levels_and_forecasts_from_the_last_level():
+    example = _load("time_series")
+    run = gallery.run("time_series")
+    figures, printed = run.figures, run.printed
+    _figures_ok(figures, ["time_series_trace.png", "time_series_forecast.png"])
+    truths = {"level0": example.TRUE_LEVEL0, "sigma_level": example.TRUE_SIGMA_LEVEL, "sigma_obs": example.TRUE_SIGMA_OBS}
+    posterior = {}
+    for name, truth in truths.items():
+        mean, sd, printed_truth = _posterior_line(printed, name)
+        assert printed_truth == truth
+        assert abs(mean - truth) < 5 * sd, (name, mean, sd, truth)
+        posterior[name] = (mean, sd)
+    assert "level dims: ('chain', 'draw', 'time')" in printed
+    horizon = example.HORIZON
+    assert f"forecast shapes: {{'future': ({NUM_DRAWS}, {horizon}), 'forecast': ({NUM_DRAWS}, {horizon})}}" in printed
+    start = printed.splitlines().index(f"forecast of y, {horizon} steps ahead (mean, 90% interval):")
+    rows = np.array([line.split() for line in printed.splitlines()[start + 2 : start + 2 + horizon]], dtype=float)
+    num_steps = len(example.simulate()[1])
+    assert rows[:, 0].tolist() == list(range(num_steps + 1, num_steps + horizon + 1))
+    mean, low, high = rows[:, 1], rows[:, 2], rows[:, 3]
+    assert np.all(low < mean) and np.all(mean < high)
+    # Var(y[T+h]) = Var(level[T]) + h sigma_level^2 + sigma_obs^2 grows with h: at h = 12
+    # the interval is about 1.8 times as wide as at h = 1 with the posterior means
+    assert (high[-1] - low[-1]) > 1.3 * (high[0] - low[0])
+    # forecast[h] = level[T] + walk + noise for each draw, so its mean differs from the
+    # mean of level[T] (over the same draws) by the mean of NUM_DRAWS independent terms of
+    # variance h sigma_level^2 + sigma_obs^2 (E[sigma^2] = mean^2 + sd^2)
+    line = next(line for line in printed.splitlines() if line.startswith("level at the last step:"))
+    last_level = float(line.split("posterior mean ")[1].split(",")[0])
+    second_moment = {name: m**2 + s**2 for name, (m, s) in posterior.items()}
+    steps = np.arange(1, horizon + 1)
+    tolerance = 5 * np.sqrt((steps * second_moment["sigma_level"] + second_moment["sigma_obs"]) / NUM_DRAWS)
+    assert np.all(np.abs(mean - last_level) < tolerance + 2e-4), (mean, last_level)  # + print rounding
+
+
+@small_run
+def test_gaussian_process_predicts_the_function_where_there_are_data():
+    example = _load("gaussian_process")
+    run = gallery.run("gaussian_process")
+    figures, printed = run.figures, run.printed
+    _figures_ok(figures, ["gaussian_process_trace.png", "gaussian_process_fit.png"])
+    rows = _table_rows(printed, ("amplitude", "length_scale", "noise"))
+    assert set(rows) == {"amplitude", "length_scale", "noise"}
+    for name, (*_, r_hat) in rows.items():
+        assert r_hat < 1.05, name
+    mean, sd, truth = _posterior_line(printed, "noise")
+    assert abs(mean - truth) < 5 * sd, (mean, sd, truth)
+    num_grid = len(example.GRID)
+    assert (
+        f"predictive shapes: conditional means ({NUM_DRAWS}, {num_grid}) draws of f ({10 * NUM_DRAWS}, {num_grid}) "
+        f"of y ({10 * NUM_DRAWS}, {num_grid})"
+    ) in printed
+    start = printed.splitlines().index("predictive of f at a few grid points (data in [0, 6] and [8, 10]):")
+    table = np.array([line.split() for line in printed.splitlines()[start + 2 : start + 2 + len(example.SHOWN)]], dtype=float)
+    grid_x, f_mean, f_sd, f_low, f_high, f_true = table.T
+    np.testing.assert_allclose(grid_x, example.SHOWN, atol=0.05)
+    np.testing.assert_allclose(f_true, example.true_f(grid_x), atol=1e-3)
+    assert np.all(f_low < f_mean) and np.all(f_mean < f_high)
+    dense = np.isin(grid_x, [1.0, 4.0, 5.5])  # among the data (x = 2.5 sits in a sparser stretch)
+    assert np.all(np.abs(f_mean[dense] - f_true[dense]) < 4 * f_sd[dense]), (f_mean, f_sd, f_true)
+    # in the gap (6, 8) the data say little: f is much less certain there than among them
+    in_gap = grid_x == 7.0
+    assert f_sd[in_gap][0] > 3 * f_sd[dense].max()
