@@ -31,7 +31,34 @@ def _is_latent(site) -> bool:
 
 def init_to_uniform(site=None, radius: float = 2.0):
     r"""Uniform on :math:`(-r, r)` in unconstrained space, mapped to the support
-    (Stan's default, :math:`r = 2`). Discrete sites take a prior draw."""
+    (Stan's default, :math:`r = 2`):
+
+    .. math::
+
+        x_s = T_s(u), \qquad u_i \sim \mathcal U(-r, r), \qquad T_s = \mathrm{biject\_to}(\text{support}_s).
+
+    Discrete sites take a prior draw.
+
+    Args:
+        site: the site being initialised (a trace site, with ``rng_key`` set), or
+            None to return the strategy itself, configured with the other arguments.
+        radius: :math:`r`, half-width of the interval (0 gives ``init_to_feasible``).
+
+    Returns:
+        The constrained initial value for a latent sample site, None for any other site
+        (or one already given a value), or, without ``site``, the configured strategy.
+
+    Example:
+        >>> import jax
+        >>> import bayesmodels as bm
+        >>> import bayesmodels.distributions as dist
+        >>> from bayesmodels.infer import init_to_uniform, initialize_model
+        >>> def model():
+        ...     bm.sample("s", dist.HalfNormal(1.0))
+        >>> info = initialize_model(jax.random.PRNGKey(0), model, init_strategy=init_to_uniform(radius=0.5))
+        >>> bool(abs(info.param_info.z[0]) <= 0.5)
+        True
+    """
     if site is None:
         return functools.partial(init_to_uniform, radius=radius)
     if not _is_latent(site):
@@ -45,14 +72,34 @@ def init_to_uniform(site=None, radius: float = 2.0):
 
 
 def init_to_feasible(site=None):
-    """The image of zero in unconstrained space (e.g. 1 for a positive site)."""
+    """The image of zero in unconstrained space (e.g. 1 for a positive site): ``init_to_uniform``
+    with radius 0.
+
+    Args:
+        site: the site being initialised (a trace site, with ``rng_key`` set), or
+            None to return the strategy itself, configured with the other arguments.
+
+    Returns:
+        The constrained initial value for a latent sample site, None for any other site
+        (or one already given a value), or, without ``site``, the configured strategy.
+    """
     if site is None:
         return init_to_feasible
     return init_to_uniform(site, radius=0.0)
 
 
 def init_to_sample(site=None):
-    """A draw from the site's prior."""
+    """A draw from the site's prior (``init_to_uniform`` for an improper prior, which
+    cannot be sampled).
+
+    Args:
+        site: the site being initialised (a trace site, with ``rng_key`` set), or
+            None to return the strategy itself, configured with the other arguments.
+
+    Returns:
+        The constrained initial value for a latent sample site, None for any other site
+        (or one already given a value), or, without ``site``, the configured strategy.
+    """
     if site is None:
         return init_to_sample
     if not _is_latent(site):
@@ -65,7 +112,18 @@ def init_to_sample(site=None):
 
 def init_to_median(site=None, num_samples: int = 15):
     """The elementwise median of ``num_samples`` prior draws (a prior draw where that
-    median leaves the support, as for a simplex or a Cholesky factor)."""
+    median leaves the support, as for a simplex or a Cholesky factor; the lower median
+    for a discrete site; ``init_to_uniform`` for an improper prior).
+
+    Args:
+        site: the site being initialised (a trace site, with ``rng_key`` set), or
+            None to return the strategy itself, configured with the other arguments.
+        num_samples: prior draws the median is taken over.
+
+    Returns:
+        The constrained initial value for a latent sample site, None for any other site
+        (or one already given a value), or, without ``site``, the configured strategy.
+    """
     if site is None:
         return functools.partial(init_to_median, num_samples=num_samples)
     if not _is_latent(site):
@@ -79,7 +137,17 @@ def init_to_median(site=None, num_samples: int = 15):
 
 
 def init_to_mean(site=None):
-    """The prior mean (the median where the mean is undefined or infinite)."""
+    """The prior mean (``init_to_median`` where the mean is not implemented, not finite or
+    outside the support).
+
+    Args:
+        site: the site being initialised (a trace site, with ``rng_key`` set), or
+            None to return the strategy itself, configured with the other arguments.
+
+    Returns:
+        The constrained initial value for a latent sample site, None for any other site
+        (or one already given a value), or, without ``site``, the configured strategy.
+    """
     if site is None:
         return init_to_mean
     if not _is_latent(site):
@@ -92,7 +160,17 @@ def init_to_mean(site=None):
 
 
 def init_to_value(site=None, values=None):
-    """``values[name]`` for the sites named there, ``init_to_uniform`` for the rest."""
+    """``values[name]`` for the sites named there, ``init_to_uniform`` for the rest.
+
+    Args:
+        site: the site being initialised (a trace site, with ``rng_key`` set), or
+            None to return the strategy itself, configured with the other arguments.
+        values: ``{site name: constrained value}``.
+
+    Returns:
+        The constrained initial value for a latent sample site, None for any other site
+        (or one already given a value), or, without ``site``, the configured strategy.
+    """
     if site is None:
         return functools.partial(init_to_value, values=values)
     if not _is_latent(site):

@@ -32,7 +32,14 @@ __all__ = ["ModelInfo", "ParamInfo", "initialize_chains", "initialize_model"]
 
 
 class ParamInfo(NamedTuple):
-    """A starting point: flat unconstrained position, its log density and gradient."""
+    """A starting point: flat unconstrained position, its log density and gradient.
+
+    Args:
+        z: the flat unconstrained position ``[dim]`` (``[chain, dim]`` when stacked).
+        log_density: the log density there (a scalar; NumPyro's ``potential_energy`` is
+            its negative).
+        z_grad: the gradient of the log density there, shaped like ``z``.
+    """
 
     z: jax.Array
     log_density: jax.Array
@@ -42,8 +49,8 @@ class ParamInfo(NamedTuple):
 class ModelInfo(NamedTuple):
     """What ``initialize_model`` returns.
 
-    Fields:
-        param_info: the starting point.
+    Args:
+        param_info: the starting point (a ``ParamInfo``).
         log_density_fn: ``position -> log density`` (a ``BoundDensity``: its data are
             pytree leaves, so compiled functions of it are reused for new data).
         postprocess_fn: ``position -> {site: constrained value}`` for the latent and
@@ -58,6 +65,7 @@ class ModelInfo(NamedTuple):
 
     @property
     def layout(self) -> LatentLayout:
+        """The ``LatentLayout`` of the flat unconstrained vector."""
         return self.log_density_fn.layout
 
 
@@ -78,11 +86,23 @@ def initialize_model(
         rng_key: key for the first run and the init strategy.
         model: the model function (or ``bm.Model`` instance).
         init_strategy: ``init_to_uniform`` (default), ``init_to_median``, ...
-        model_args, model_kwargs: the model's arguments.
+        model_args: positional arguments of the model (a tuple).
+        model_kwargs: keyword arguments of the model (a dict, or None).
         init_params: constrained starting values, site name -> value (sites not named
             use ``init_strategy``).
         max_tries: proposals before giving up.
         method: the method's name, used in error messages.
+
+    Returns:
+        A ``ModelInfo``: ``param_info`` (the start ``z`` ``[dim]``, its log density and
+        gradient), ``log_density_fn`` (a ``BoundDensity``), ``postprocess_fn`` (flat
+        position to constrained values) and the first run's ``model_trace``.
+
+    Raises:
+        ValueError: ``max_tries < 1``, the model has no latent sites or a discrete one,
+            or ``init_params`` names a site that is not latent.
+        RuntimeError: no proposal has a finite log density and gradient (the message
+            lists each site's contribution at the last try).
 
     Example:
         >>> import jax
@@ -120,11 +140,26 @@ def initialize_chains(
     max_tries: int = 100,
     method: str = "a gradient-based sampler",
 ) -> tuple[ParamInfo, ModelInfo]:
-    """Starting points for ``len(rng_keys)`` chains (``rng_keys``: ``[chain, 2]``).
+    """Starting points for ``len(rng_keys)`` chains, with one first run of the model.
 
-    Returns the stacked ``ParamInfo`` (``[chain, dim]`` positions and gradients,
-    ``[chain]`` log densities) and the ``ModelInfo`` of the first chain (its
-    ``log_density_fn``, ``postprocess_fn`` and ``model_trace`` serve every chain).
+    Args:
+        rng_keys: one key per chain, ``[chain, 2]``.
+        model: the model function (or ``bm.Model`` instance).
+        init_strategy: ``init_to_uniform`` (default), ``init_to_median``, ...
+        model_args: positional arguments of the model (a tuple).
+        model_kwargs: keyword arguments of the model (a dict, or None).
+        max_tries: proposals per chain before giving up.
+        method: the method's name, used in error messages.
+
+    Returns:
+        ``(param_info, model_info)``: the stacked ``ParamInfo`` (``[chain, dim]``
+        positions and gradients, ``[chain]`` log densities) and the ``ModelInfo`` of the
+        first chain (its ``log_density_fn``, ``postprocess_fn`` and ``model_trace``
+        serve every chain).
+
+    Raises:
+        ValueError: as ``initialize_model``.
+        RuntimeError: a chain finds no starting point.
     """
     model_kwargs = dict(model_kwargs or {})
     if max_tries < 1:

@@ -67,7 +67,19 @@ def _predict(model, keys, samples, return_sites, parallel, args, kwargs):
 
 
 class Predictive:
-    """Draws of a model's sites, given posterior draws (or from the prior).
+    r"""Draws of a model's sites, given posterior draws (or from the prior).
+
+    For each posterior draw :math:`\theta^{(i)}` the model runs once with its latent sites
+    fixed at :math:`\theta^{(i)}` and everything else drawn, so the returned observed
+    sites are draws of the posterior predictive
+
+    .. math::
+
+        p(\tilde y \mid y) = \int p(\tilde y \mid \theta)\, p(\theta \mid y)\, d\theta;
+
+    without ``posterior_samples`` (nor ``guide``) every site is drawn from the prior.
+    Calling the ``Predictive``, ``predictive(rng_key, *args, **kwargs)``, passes the
+    arguments to the model and returns ``{site: array}`` with the draw axes first.
 
     Args:
         model: the model function.
@@ -185,8 +197,26 @@ def _pointwise(model, samples, parallel, args, kwargs):
 def log_likelihood(model, posterior_samples, *args, parallel: bool = False, batch_ndims: int = 1, **kwargs) -> dict:
     r"""Pointwise :math:`\log p(y_n \mid \theta^{(i)})` of every observed site.
 
-    Returns a dict site -> array of shape ``draw axes + site batch shape`` (event dims
-    summed); masked entries are 0.
+    The model runs once per draw with its latent sites fixed at :math:`\theta^{(i)}`;
+    each observed site's log density is kept element by element (not summed over its
+    batch axes, not scaled by subsampling), the input of LOO and WAIC.
+
+    Args:
+        model: the model function.
+        posterior_samples: ``{site: draws}`` of the latent sites, each with
+            ``batch_ndims`` leading draw axes (the same for every site).
+        *args: positional arguments passed to the model (its data).
+        parallel: ``jax.vmap`` over draws (faster, more memory) rather than ``lax.map``.
+        batch_ndims: number of leading draw axes (2 for ``[chain, draw, ...]``).
+        **kwargs: keyword arguments passed to the model.
+
+    Returns:
+        ``{site: array}`` of shape ``draw axes + site batch shape`` (event dims summed)
+        for every observed site; masked entries are 0.
+
+    Raises:
+        ValueError: ``posterior_samples`` is empty, or its sites' leading draw axes
+            differ.
 
     Example:
         >>> import jax.numpy as jnp

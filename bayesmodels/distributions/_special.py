@@ -18,7 +18,7 @@ class Delta(Distribution):
 
     .. math::
 
-        \log p(x) = \begin{cases} \text{log\_density} & x = v, \\
+        \log p(x) = \begin{cases} \mathrm{log\_density} & x = v, \\
                                   -\infty & \text{otherwise.} \end{cases}
 
     The rightmost ``event_dim`` dims of ``v`` form the event and the others (broadcast
@@ -98,7 +98,7 @@ class Delta(Distribution):
 
 class Unit(Distribution):
     r"""A distribution over the empty value that contributes ``log_factor`` to the log
-    density: :math:`\log p(\cdot) = \text{log\_factor}`. It is how ``factor`` statements
+    density: :math:`\log p(\cdot) = \mathrm{log\_factor}`. It is how ``factor`` statements
     enter a model.
 
     Its batch shape is the shape of ``log_factor`` and its event shape ``(0,)``; samples

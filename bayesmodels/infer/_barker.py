@@ -18,10 +18,16 @@ class BarkerMH(_GradientSampler):
     r"""Metropolis-Hastings with the Barker proposal (Livingstone & Zanella 2022).
 
     Each coordinate (whitened by the metric :math:`M^{-1} = R R^\top`) moves by
-    :math:`\pm\xi_i`, :math:`\xi_i \sim \mathcal N(0, \epsilon^2)`, with the sign pointing
-    up the gradient :math:`g = R^\top \nabla\log\pi(x)` with probability
-    :math:`\sigma(\xi_i g_i)`; the move :math:`y = x + R w` is accepted with probability
-    :math:`\min(1, e^\Delta)`,
+    :math:`\pm\xi_i`, :math:`\xi_i \sim \mathcal N(0, \epsilon^2)`, the sign pointing up
+    the gradient :math:`g(x) = R^\top \nabla\log\pi(x)` with Barker's probability:
+
+    .. math::
+
+        w_i = \begin{cases} \xi_i & \text{with probability } \sigma(\xi_i\, g_i(x)), \\
+            -\xi_i & \text{otherwise,} \end{cases}
+        \qquad \sigma(t) = \frac{1}{1 + e^{-t}}, \qquad y = x + R\,w.
+
+    The proposal :math:`y` is accepted with probability :math:`\min(1, e^\Delta)`,
 
     .. math::
 
@@ -38,7 +44,10 @@ class BarkerMH(_GradientSampler):
         step_size: initial step size :math:`\epsilon` (adapted when ``adapt_step_size``).
         inverse_mass_matrix: initial inverse mass matrix (vector, or matrix with
             ``dense_mass=True``); the identity by default.
-        adapt_step_size, adapt_mass_matrix: warm-up switches (Stan's windows, as NUTS).
+        adapt_step_size: adapt the step size during warm-up (dual averaging towards
+            ``target_accept_prob``, Stan's windows, as NUTS).
+        adapt_mass_matrix: estimate the metric (inverse mass matrix) from the warm-up
+            draws (Stan's windows, as NUTS).
         dense_mass: estimate a dense (full) metric instead of a diagonal one.
         target_accept_prob: the acceptance rate dual averaging aims for (0.4, NumPyro's
             default for this proposal).
@@ -77,4 +86,13 @@ class BarkerMH(_GradientSampler):
         )  # fmt: skip
 
     def kernel(self, log_density_fn) -> BarkerKernel:
+        """The Barker transition on a flat log density.
+
+        Args:
+            log_density_fn: ``position -> log density`` on the flat unconstrained vector.
+
+        Returns:
+            A ``BarkerKernel`` (``bayesmodels.kernels``); the step size and the metric
+            come with each step's ``KernelParams``.
+        """
         return BarkerKernel(log_density_fn)

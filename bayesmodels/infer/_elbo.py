@@ -139,6 +139,29 @@ class _AbstractELBO:
     num_particles: int
 
     def loss(self, rng_key, param_map, model, guide, *args, **kwargs):
+        """The loss to minimise: minus the objective of the class docstring, estimated
+        with ``num_particles`` draws from the guide.
+
+        Its gradient in ``param_map`` is the reparameterised gradient estimate (plus the
+        score-function term for guide sites without a reparameterised sampler, except in
+        ``RenyiELBO``, which needs ``rsample`` at every guide site).
+
+        Args:
+            rng_key: a ``jax.random`` key for the guide's draws.
+            param_map: constrained values of the ``param`` sites of model and guide,
+                ``{name: value}``.
+            model: the model function.
+            guide: the guide function; it must sample every latent site of the model.
+            *args: positional arguments passed to both model and guide.
+            **kwargs: keyword arguments passed to both model and guide.
+
+        Returns:
+            A scalar array: the negative objective estimate.
+
+        Raises:
+            ValueError: a latent site of the model is missing from the guide (or, for
+                ``RenyiELBO``, a guide site has no reparameterised sampler).
+        """
         raise NotImplementedError
 
     def _mean_surrogate(self, rng_key, param_map, model, guide, args, kwargs, analytic_kl):
@@ -152,7 +175,21 @@ class _AbstractELBO:
         return jnp.mean(jax.vmap(one)(jax.random.split(rng_key, self.num_particles)))
 
     def site_log_probs(self, rng_key, param_map, model, guide, *args, **kwargs):
-        """``{("model"|"guide", name): summed log density}`` of one particle (for errors)."""
+        """Each sample site's summed log density in one particle (to find which one is not
+        finite).
+
+        Args:
+            rng_key: a ``jax.random`` key for the guide's draw.
+            param_map: constrained values of the ``param`` sites, ``{name: value}``.
+            model: the model function.
+            guide: the guide function.
+            *args: positional arguments passed to both model and guide.
+            **kwargs: keyword arguments passed to both model and guide.
+
+        Returns:
+            ``{("model" | "guide", site name): scalar}``: the model's sample sites and the
+            guide's latent ones.
+        """
         traces = _traces(type(self).__name__, rng_key, param_map, model, guide, args, kwargs)
         out = {}
         for tag, tr in zip(("guide", "model"), traces):
@@ -163,11 +200,38 @@ class _AbstractELBO:
 
 
 class Trace_ELBO(_AbstractELBO):
-    """The ELBO of a model and guide, averaged over ``num_particles`` guide draws.
+    r"""The ELBO of a model and guide, averaged over ``num_particles`` guide draws:
 
-    ``loss(rng_key, param_map, model, guide, *args, **kwargs)`` is ``-ELBO`` (a scalar
-    to minimise); its gradient in ``param_map`` is the reparameterised (plus
-    score-function, for non-reparameterised guide sites) gradient estimate.
+    .. math::
+
+        \widehat{\mathrm{ELBO}}(\phi) = \frac1K \sum_{k=1}^{K}
+            \bigl[\log p(x, z_k) - \log q_\phi(z_k)\bigr], \qquad z_k \sim q_\phi,
+
+    with :math:`K` = ``num_particles``, each site's log density masked and scaled as in
+    the model (subsampling).
+
+    ``loss(rng_key, param_map, model, guide, *args, **kwargs)`` is
+    :math:`-\widehat{\mathrm{ELBO}}` (a scalar to minimise); its gradient in ``param_map``
+    is the reparameterised gradient estimate, plus the score-function term
+    :math:`\widehat{\mathrm{ELBO}}\,\nabla_\phi \log q_\phi(z)` for guide sites without a
+    reparameterised sampler.
+
+    Args:
+        num_particles: :math:`K`, the guide draws averaged per estimate (vectorised
+            with ``jax.vmap``).
+
+    Example:
+        >>> import jax
+        >>> import bayesmodels as bm
+        >>> import bayesmodels.distributions as dist
+        >>> from bayesmodels.infer import Trace_ELBO
+        >>> def model():
+        ...     z = bm.sample("z", dist.Normal(0.0, 1.0))
+        ...     bm.sample("x", dist.Normal(z, 1.0), obs=1.0)
+        >>> def guide():  # the exact posterior N(1/2, 1/2): the loss is -log p(x) for any draw
+        ...     bm.sample("z", dist.Normal(bm.param("m", 0.0), 0.5**0.5))
+        >>> round(float(Trace_ELBO(num_particles=4).loss(jax.random.key(0), {"m": 0.5}, model, guide)), 4)
+        1.5155
     """
 
     def __init__(self, num_particles: int = 1):
@@ -191,6 +255,10 @@ class TraceMeanField_ELBO(_AbstractELBO):
     smaller variance; it is exact for a mean-field guide of a model whose latents'
     priors do not depend on other latents. Sites without a closed form (or whose guide
     and model distributions differ in shape) keep the Monte Carlo term.
+
+    Args:
+        num_particles: guide draws averaged per estimate (of the terms left to Monte
+            Carlo).
 
     Example:
         >>> import jax
@@ -225,6 +293,11 @@ class RenyiELBO(_AbstractELBO):
     :math:`\log p(x)` when :math:`q` is the posterior; :math:`\alpha \to 1` is the ELBO
     (use ``Trace_ELBO``). Gradients are reparameterised only, so every guide site needs
     ``rsample``.
+
+    Args:
+        alpha: :math:`\alpha`, any finite value but 1 (default 0: the IWAE bound).
+        num_particles: :math:`K`, the guide draws per estimate (default 2; with
+            :math:`K = 1` every :math:`\alpha` gives the ELBO estimate).
 
     Example:
         >>> import jax

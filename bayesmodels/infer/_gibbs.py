@@ -70,6 +70,7 @@ class _WithinGibbs:
 
     @property
     def model(self):
+        """The model, the inner sampler's (None when it was configured without one)."""
         return self.inner_kernel.model
 
     def _gibbs_sites(self):
@@ -77,6 +78,24 @@ class _WithinGibbs:
         raise NotImplementedError
 
     def start(self, keys, model_args, model_kwargs, init_params) -> Start:
+        """Starting points for ``len(keys)`` chains: the continuous sites first, then the
+        Gibbs sites, in one flat vector.
+
+        Args:
+            keys: one PRNG key per chain, ``[chain, 2]``.
+            model_args: positional arguments of the model.
+            model_kwargs: keyword arguments of the model.
+            init_params: constrained starting values ``{site: value}`` (a leading axis of
+                length ``len(keys)`` gives each chain its own), or None to use the inner
+                sampler's ``init_strategy``.
+
+        Returns:
+            A ``Start`` whose ``log_density_fn`` is the mixed density over
+            ``[continuous | gibbs]`` and whose ``positions`` are ``[chain, dim]``.
+
+        Raises:
+            ValueError: the inner sampler has no model.
+        """
         if self.model is None:
             raise ValueError(
                 f"{self.name}'s inner sampler has no model: write {self.name}(NUTS(model), ...), or pass the "
@@ -100,7 +119,16 @@ class _WithinGibbs:
 
     def initial_params(self, dim: int, dtype) -> KernelParams:
         """The inner sampler's parameters for the continuous sites, padded with the
-        identity over the Gibbs coordinates (which the kernel never uses)."""
+        identity over the Gibbs coordinates (which the kernel never uses).
+
+        Args:
+            dim: length of the flat position (continuous and Gibbs coordinates).
+            dtype: floating dtype of the positions.
+
+        Returns:
+            ``KernelParams(step_size, inverse_mass_matrix)`` with an inverse mass matrix of
+            size ``dim`` (``[dim]``, or ``[dim, dim]`` for a dense metric).
+        """
         continuous = self._num_continuous if self._num_continuous is not None else dim
         step_size, metric = self.inner_kernel.initial_params(continuous, dtype)
         extra = dim - continuous
@@ -113,12 +141,27 @@ class _WithinGibbs:
         return KernelParams(step_size, metric)
 
     def adaptation(self):
+        """The inner sampler's warm-up (step size and metric of the continuous sites).
+
+        Returns:
+            The inner sampler's ``WindowAdaptation``.
+        """
         return self.inner_kernel.adaptation()
 
     def _update(self, density: MixedDensity):
         raise NotImplementedError
 
     def kernel(self, log_density_fn) -> GibbsKernel:
+        """The transition: a Gibbs update of the Gibbs sites, then one step of the inner
+        kernel on the continuous sites.
+
+        Args:
+            log_density_fn: the mixed density from ``start`` (its ``layout`` says which
+                coordinates are continuous).
+
+        Returns:
+            A ``GibbsKernel`` (``bayesmodels.kernels``).
+        """
         return GibbsKernel(
             log_density_fn,
             inner=self.inner_kernel.kernel(log_density_fn),
@@ -127,10 +170,26 @@ class _WithinGibbs:
         )
 
     def attrs(self) -> dict:
+        """Settings worth keeping with the result (its ``attrs``).
+
+        Returns:
+            The inner sampler's ``attrs`` with ``"sampler"`` set to this sampler's name,
+            ``"inner_sampler"`` to the inner one's, and this sampler's own settings.
+        """
         return {**self.inner_kernel.attrs(), "sampler": self.name, "inner_sampler": self.inner_kernel.name}
 
     def with_model(self, model):
-        """A copy of this sampler, with the same settings, for ``model``."""
+        """A copy of this sampler, with the same settings, for ``model``.
+
+        Args:
+            model: the model function (or ``bm.Model`` instance) to sample.
+
+        Returns:
+            A shallow copy whose inner sampler is ``inner_kernel.with_model(model)``.
+
+        Raises:
+            ValueError: the inner sampler already samples another model.
+        """
         bound = copy.copy(self)
         bound.inner_kernel = self.inner_kernel.with_model(model)
         return bound
@@ -138,6 +197,15 @@ class _WithinGibbs:
 
 class HMCGibbs(_WithinGibbs):
     r"""HMC/NUTS within Gibbs, with the Gibbs step written by the user (NumPyro's ``HMCGibbs``).
+
+    Each iteration updates the Gibbs sites :math:`x_g` with ``gibbs_fn`` (:math:`g`
+    below, which must leave :math:`\pi(x_g \mid x_c, y)` invariant), then takes one step
+    of the inner sampler on the other latent sites :math:`x_c` with :math:`x_g` fixed:
+
+    .. math::
+
+        x_g' = g(x_g, x_c), \qquad
+        x_c' \sim K_{\text{HMC}}\bigl(\cdot \mid x_c;\ \pi(x_c \mid x_g', y)\bigr).
 
     Args:
         inner_kernel: ``HMC(model, ...)`` or ``NUTS(model, ...)``; it moves every latent
@@ -191,10 +259,17 @@ class DiscreteHMCGibbs(_WithinGibbs):
     ``DiscreteHMCGibbs``).
 
     Each iteration sweeps over every scalar of every discrete latent site in a random
-    order, updating it given all the others (over its enumerated support,
-    ``enumerate_support``), then takes one inner HMC/NUTS step on the continuous sites.
-    With :math:`\pi_k` the conditional probability of the :math:`k`-th support value and
-    :math:`c` the current one:
+    order, updating it given all the others (over its enumerated support
+    :math:`v_1, \dots, v_K`, ``enumerate_support``), then takes one inner HMC/NUTS step on
+    the continuous sites :math:`x_c`. For the scalar :math:`x_{d,j}` the conditional
+    probability of the :math:`k`-th support value is
+
+    .. math::
+
+        \pi_k = \frac{\pi(x_{d,j} = v_k,\ x_{d,-j},\ x_c \mid y)}
+                     {\sum_{l=1}^{K} \pi(x_{d,j} = v_l,\ x_{d,-j},\ x_c \mid y)};
+
+    with :math:`c` the index of the current value:
 
     - ``random_walk=False, modified=False``: draw from :math:`\pi` (exact Gibbs);
     - ``modified=True``: Metropolised Gibbs (Liu 1996), propose :math:`k \ne c` with
@@ -207,7 +282,10 @@ class DiscreteHMCGibbs(_WithinGibbs):
     Args:
         inner_kernel: ``HMC(model, ...)`` or ``NUTS(model, ...)`` (its ``init_strategy``
             starts discrete sites at a prior draw, for ``init_to_uniform``).
-        random_walk, modified: the update, as above.
+        random_walk: propose uniformly on the support and accept by Metropolis (see
+            above) instead of enumerating the conditional.
+        modified: Metropolised Gibbs (with ``random_walk``: a uniform proposal over the
+            other support values).
 
     Example:
         >>> import jax, jax.numpy as jnp

@@ -40,7 +40,16 @@ _FIELD_ALIASES = {
 
 class MCMCState(NamedTuple):
     """What continuing a run needs: every chain's state and adaptation, fresh per-chain
-    keys, and how many iterations have run (so keys never repeat)."""
+    keys, and how many iterations have run (so keys never repeat).
+
+    ``MCMC.last_state`` gives one; set ``mcmc.post_warmup_state`` to it to continue.
+
+    Args:
+        chain: every chain's kernel state (position, log density, gradient; leading axis
+            ``[chain]``) and warm-up state (adapted step size and metric).
+        rng_key: one key per chain, ``[chain, 2]``.
+        iteration: the number of iterations run so far (warm-up included).
+    """
 
     chain: ChainState
     rng_key: jax.Array  # [chain, key]
@@ -90,8 +99,15 @@ def _constrain_draws(postprocess_fn, positions):
 class MCMC:
     r"""Markov chain Monte Carlo with a kernel such as ``NUTS`` or ``HMC``.
 
+    Each chain runs ``num_warmup`` iterations of the sampler's transition while its step
+    size and metric adapt (for the samplers that have them; the draws are dropped), then ``num_samples`` with the adapted
+    settings fixed, keeping every ``thinning``-th. The draws are mapped from the flat
+    unconstrained space back to each site's support.
+
     Args:
-        sampler: ``NUTS(model, ...)`` or ``HMC(model, ...)``.
+        sampler: ``NUTS(model, ...)``, ``HMC(model, ...)``, or another sampler of
+            ``bayesmodels.infer`` (``BarkerMH``, ``SA``, ``HMCGibbs``,
+            ``DiscreteHMCGibbs``, ``MixedHMC``).
         num_warmup: warm-up (adaptation) iterations per chain, discarded from the draws.
         num_samples: draws kept per chain (before thinning).
         num_chains: independent chains.
@@ -110,6 +126,20 @@ class MCMC:
     Each chain's random numbers depend only on ``rng_key`` and its index, not on the
     chain method. To continue sampling without warm-up, set
     ``mcmc.post_warmup_state = mcmc.last_state`` and call ``run`` again.
+
+    Example:
+        >>> import jax, bayesmodels as bm
+        >>> import bayesmodels.distributions as dist
+        >>> from bayesmodels.infer import MCMC, NUTS
+        >>> def model():
+        ...     bm.sample("x", dist.Normal(0.0, 1.0))
+        >>> mcmc = MCMC(NUTS(model), num_warmup=200, num_samples=400, num_chains=2,
+        ...             chain_method="vectorized", progress_bar=False)
+        >>> mcmc.run(jax.random.PRNGKey(0), extra_fields=("accept_prob",))
+        >>> mcmc.get_samples(group_by_chain=True)["x"].shape
+        (2, 400)
+        >>> mcmc.get_extra_fields()["accept_prob"].shape
+        (800,)
     """
 
     def __init__(
@@ -154,10 +184,23 @@ class MCMC:
 
     # -- running ---------------------------------------------------------------------------
 
-    def warmup(self, rng_key, *args, extra_fields=(), collect_warmup=False, init_params=None, **kwargs):
+    def warmup(self, rng_key, *args, extra_fields=(), collect_warmup=False, init_params=None, **kwargs) -> None:
         """Run warm-up only and keep its end in ``post_warmup_state`` (NumPyro's API).
 
-        With ``collect_warmup=True`` the warm-up draws are kept as the samples.
+        A later ``run`` then continues from there without warming up again. Warm-up
+        always starts afresh (an earlier ``post_warmup_state`` is dropped).
+
+        Args:
+            rng_key: a ``jax.random.PRNGKey`` (or an int seed), or one key per chain.
+            *args: positional arguments passed to the model.
+            extra_fields: sampler statistics to keep, as in ``run``.
+            collect_warmup: keep the warm-up draws as the samples (``get_samples`` then
+                returns them, ``num_warmup`` per chain, unthinned).
+            init_params: constrained starting values ``{site: value}``, as in ``run``.
+            **kwargs: keyword arguments passed to the model.
+
+        Raises:
+            ValueError: ``num_warmup`` is 0, or ``extra_fields`` names an unknown field.
         """
         self.post_warmup_state = None  # warm up afresh, as NumPyro does
         run = self._sample(rng_key, args, kwargs, extra_fields, init_params, phase="warmup")
@@ -165,13 +208,18 @@ class MCMC:
         if collect_warmup:
             self._run = run
 
-    def run(self, rng_key, *args, extra_fields=(), init_params=None, **kwargs):
+    def run(self, rng_key, *args, extra_fields=(), init_params=None, **kwargs) -> None:
         """Warm up (unless continuing from ``post_warmup_state``) and draw ``num_samples``.
+
+        The draws are kept on this object (``get_samples``, ``get_extra_fields``,
+        ``to_result``); a ``SamplingWarning`` is issued for high r-hat, low ESS,
+        divergences or a saturated tree depth.
 
         Args:
             rng_key: a ``jax.random.PRNGKey`` (or an int seed); per-chain keys are split
                 from it. ``last_state.rng_key`` (one key per chain) also works.
-            *args, **kwargs: the model's arguments.
+            *args: positional arguments passed to the model.
+            **kwargs: keyword arguments passed to the model.
             extra_fields: sampler statistics to keep beyond the defaults, NumPyro's names
                 (``"num_steps"``, ``"accept_prob"``, ``"potential_energy"``, ...) or
                 ArviZ's (``"n_steps"``, ``"acceptance_rate"``, ``"lp"``, ...).
@@ -179,6 +227,12 @@ class MCMC:
                 length ``num_chains`` gives each chain its own). NumPyro takes
                 unconstrained values here; with a model we take constrained ones, which is
                 what users have at hand. With ``potential_fn``: the unconstrained pytree.
+
+        Raises:
+            ValueError: ``extra_fields`` names an unknown field, the number of keys is not
+                ``num_chains``, ``init_params`` is given while continuing from
+                ``post_warmup_state``, or that state does not match this run's shapes.
+            RuntimeError: a chain finds no starting point with a finite log density.
         """
         self._run = self._sample(rng_key, args, kwargs, extra_fields, init_params, phase="sample")
         self._warn()
@@ -320,12 +374,38 @@ class MCMC:
         return self._run
 
     def get_samples(self, group_by_chain: bool = False) -> dict:
-        """Constrained draws ``{site: array}``, deterministic sites included:
-        ``[num_chains * draws, ...]``, or ``[num_chains, draws, ...]`` with ``group_by_chain``."""
+        """The draws of the last run, in each site's support.
+
+        Args:
+            group_by_chain: keep a leading chain axis instead of concatenating the chains.
+
+        Returns:
+            ``{site: array}`` for the latent and deterministic sites, each
+            ``[num_chains * draws, *site_shape]``, or ``[num_chains, draws, *site_shape]``
+            with ``group_by_chain`` (``draws`` is ``num_samples // thinning``).
+
+        Raises:
+            RuntimeError: nothing has been run yet.
+        """
         return self._require_run().samples(group_by_chain)
 
     def get_extra_fields(self, group_by_chain: bool = False) -> dict:
-        """The ``extra_fields`` asked for in ``run`` (and ``diverging``)."""
+        """The sampler statistics asked for in ``run`` (``extra_fields``), and ``diverging``.
+
+        Args:
+            group_by_chain: keep a leading chain axis instead of concatenating the chains.
+
+        Returns:
+            ``{field: array}`` under the names given to ``run`` (NumPyro's or ArviZ's),
+            each ``[num_chains * draws, ...]`` or ``[num_chains, draws, ...]``;
+            ``"potential_energy"`` is minus ``lp`` and ``"z"`` the flat unconstrained
+            positions ``[..., dim]``.
+
+        Raises:
+            RuntimeError: nothing has been run yet.
+            ValueError: a field the sampler does not record (e.g. ``tree_depth`` with
+                ``HMC``).
+        """
         return self._require_run().extra_fields(group_by_chain)
 
     def to_result(self, *, log_likelihood: bool = True, coords=None) -> InferenceResult:
@@ -336,19 +416,40 @@ class MCMC:
                 (the ``log_likelihood`` group, which LOO and WAIC need).
             coords: coordinate values per dim, e.g. ``{"school": names}`` for sites in
                 plate ``"school"`` (integer ranges otherwise).
+
+        Returns:
+            An ``InferenceResult`` with the groups ``posterior`` (``[chain, draw, ...]``),
+            ``sample_stats``, ``observed_data``, ``log_likelihood`` (if asked and there
+            are observed sites), ``warmup_posterior`` and ``warmup_sample_stats`` (the
+            thinned warm-up draws, when there was warm-up), and ``attrs`` holding the
+            sampler's and the run's settings.
+
+        Raises:
+            RuntimeError: nothing has been run yet.
         """
         result = self._require_run().result(log_likelihood=log_likelihood)
         if coords:
             result = result.add_groups(coords=coords)
         return result
 
-    def print_summary(self, prob: float = 0.9, exclude_deterministic: bool = True):
-        """A table of the latent sites (mean, sd, interval, ESS, r-hat) and the divergences."""
+    def print_summary(self, prob: float = 0.9, exclude_deterministic: bool = True) -> None:
+        """Print a table of the sites (mean, sd, median, interval, ESS, r-hat) and the
+        number of divergences (NumPyro's layout).
+
+        Args:
+            prob: probability mass of the central interval shown, in (0, 1).
+            exclude_deterministic: leave the deterministic sites out of the table.
+
+        Raises:
+            RuntimeError: nothing has been run yet.
+            ValueError: ``prob`` is not in (0, 1).
+        """
         result = self._require_run().result(log_likelihood=False, exclude_deterministic=exclude_deterministic)
         result.print_summary(prob=prob)
 
     @property
     def num_divergences(self) -> int:
+        """Number of divergent transitions among the kept draws of the last run, all chains."""
         return int(self._require_run().stats["diverging"].sum())
 
     def _warn(self):

@@ -20,20 +20,44 @@ __all__ = ["MixedHMC"]
 class MixedHMC(_WithinGibbs):
     r"""Mixed HMC for models with discrete latent sites (Zhou 2020).
 
-    Along one trajectory of ``inner_kernel``'s length the discrete coordinates are
-    updated ``num_discrete_updates`` times, at random arrival times, by the proposals of
-    ``DiscreteHMCGibbs`` (Gibbs; ``modified``: Metropolised Gibbs; ``random_walk``:
-    uniform); a proposal is taken when its coordinate's kinetic energy
-    :math:`k_j \sim \mathrm{Exp}(1)` covers its log acceptance ratio, which it then pays.
-    The trajectory's end is accepted with probability
-    :math:`\min(1, e^{-\Delta H_{\text{leapfrog}}})`.
+    The position is :math:`q = [\,q_c \mid q_d\,]`. A transition draws a momentum
+    :math:`p \sim \mathcal N(0, M)` for the continuous part and, for each of the
+    :math:`D` discrete coordinates, a kinetic energy :math:`k_j \sim \mathrm{Exp}(1)` and an
+    arrival time :math:`a_j \sim \mathcal U(0, 1)`. Then, ``num_discrete_updates``
+    times: with :math:`j = \arg\min_i a_i`, the continuous part moves by leapfrog steps
+    (the map of ``HMC``) for time :math:`a_j \tau` with :math:`q_d` fixed
+    (:math:`a \leftarrow a - a_j`, :math:`a_j \leftarrow 1`), and the discrete coordinate
+    :math:`q_{d,j}` gets a proposal of ``DiscreteHMCGibbs`` (Gibbs; ``modified``:
+    Metropolised Gibbs; ``random_walk``: uniform) with log acceptance ratio :math:`\rho`,
+    taken only if its kinetic energy covers it:
+
+    .. math::
+
+        q_{d,j} \leftarrow \begin{cases} \tilde q_{d,j}, \quad k_j \leftarrow k_j + \rho
+            & \text{if } k_j + \rho > 0 \ \text{(refraction)}, \\
+            q_{d,j} & \text{otherwise (reflection).} \end{cases}
+
+    :math:`\tau` makes the whole trajectory last the inner ``HMC``'s trajectory length.
+    The end point :math:`(q', p')` is accepted with probability
+    :math:`\min(1, e^{-\Delta})`,
+
+    .. math::
+
+        \Delta = H(q', p') - H(q, p) - \sum_{\text{discrete moves}} \Delta U,
+        \qquad H(q, p) = -\log\pi(q) + \tfrac12 p^\top M^{-1} p,
+
+    so only the leapfrog error is corrected: the discrete moves paid for their change of
+    potential :math:`U = -\log\pi` with their own kinetic energy.
 
     Args:
         inner_kernel: ``HMC(model, ...)`` (not NUTS): its step size, metric settings and
             trajectory length (``num_steps`` steps, or ``trajectory_length``).
         num_discrete_updates: discrete updates per transition; the number of discrete
             coordinates by default.
-        random_walk, modified: the proposal, as in ``DiscreteHMCGibbs``.
+        random_walk: propose a discrete value uniformly on the support (Metropolis), as
+            in ``DiscreteHMCGibbs``.
+        modified: Metropolised Gibbs proposals (with ``random_walk``: uniform over the
+            other values), as in ``DiscreteHMCGibbs``.
 
     Example:
         >>> import jax, jax.numpy as jnp
@@ -72,6 +96,16 @@ class MixedHMC(_WithinGibbs):
         return None
 
     def kernel(self, log_density_fn) -> MixedHMCKernel:
+        """The Mixed HMC transition on the mixed density.
+
+        Args:
+            log_density_fn: the mixed density from ``start``, over
+                ``[continuous | discrete]`` (with the discrete sites' supports).
+
+        Returns:
+            A ``MixedHMCKernel`` (``bayesmodels.kernels``) with the inner ``HMCKernel``
+            and the discrete proposal.
+        """
         return MixedHMCKernel(
             log_density_fn,
             inner=self.inner_kernel.kernel(log_density_fn),

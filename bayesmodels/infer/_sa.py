@@ -42,13 +42,24 @@ def _log_densities(log_density_fn, positions):
 
 
 class SA:
-    r"""Sample Adaptive MCMC (Zhu 2019): a gradient-free sampler that keeps a set of
-    :math:`N` points, proposes from the Gaussian fitted to them and drops one of the
-    :math:`N + 1`, point :math:`j` with probability
+    r"""Sample Adaptive MCMC (Zhu 2019): a gradient-free sampler that keeps a set
+    :math:`S = \{z_1, \dots, z_N\}` of :math:`N` points and proposes from the Gaussian
+    fitted to them,
 
     .. math::
 
-        \lambda_j \propto \frac{q(z_j \mid U_{-j})}{\pi(z_j)},
+        z_{N+1} \sim q(\cdot \mid S) = \mathcal N(\bar z_S, \Sigma_S), \qquad
+        \bar z_S = \frac1N \sum_{i=1}^N z_i, \quad
+        \Sigma_S = \frac1N \sum_{i=1}^N (z_i - \bar z_S)(z_i - \bar z_S)^\top
+
+    (only the diagonal of :math:`\Sigma_S` with ``dense_mass=False``). It then drops one
+    of the :math:`N + 1` points of :math:`U = S \cup \{z_{N+1}\}`, point :math:`j` with
+    probability
+
+    .. math::
+
+        \lambda_j = \frac{q(z_j \mid U_{-j}) / \pi(z_j)}
+            {\sum_{i=1}^{N+1} q(z_i \mid U_{-i}) / \pi(z_i)},
 
     :math:`q(\cdot \mid U_{-j})` being the Gaussian fitted to the other :math:`N`
     points. Each draw is one point of the set, chosen uniformly.
@@ -115,12 +126,28 @@ class SA:
     # -- what the driver asks for ------------------------------------------------------
 
     def adaptation(self) -> WindowAdaptation:
-        """Nothing to adapt: SA's set of points is its adaptation."""
+        """Nothing to adapt: SA's set of points is its adaptation.
+
+        Returns:
+            A ``WindowAdaptation`` with step-size and metric adaptation switched off.
+        """
         return WindowAdaptation(adapt_step_size=False, adapt_mass_matrix=False)
 
     def initial_params(self, dim: int, dtype) -> KernelParams:
         """Placeholders (SA has no step size, recorded as NaN, nor metric); checks that
-        ``adapt_state_size`` suits ``dim``."""
+        ``adapt_state_size`` suits ``dim``.
+
+        Args:
+            dim: number of unconstrained dimensions of the model.
+            dtype: floating dtype of the positions.
+
+        Returns:
+            ``KernelParams(step_size=nan, inverse_mass_matrix=ones(dim))``, unused by the
+            kernel.
+
+        Raises:
+            ValueError: with ``dense_mass``, the set has no more points than ``dim``.
+        """
         size = 2 * dim if self.adapt_state_size is None else self.adapt_state_size
         if self.dense_mass and size <= dim:
             raise ValueError(
@@ -131,16 +158,40 @@ class SA:
         return KernelParams(jnp.asarray(jnp.nan, dtype), jnp.ones(dim, dtype))
 
     def kernel(self, log_density_fn) -> SAKernel:
+        """The SA transition on a flat log density.
+
+        Args:
+            log_density_fn: ``position -> log density`` on the flat unconstrained vector.
+
+        Returns:
+            An ``SAKernel`` (``bayesmodels.kernels``) with ``adapt_state_size`` and
+            ``dense_mass``.
+        """
         return SAKernel(log_density_fn, adapt_state_size=self.adapt_state_size, dense_mass=self.dense_mass)
 
     def attrs(self) -> dict:
-        """Settings worth keeping with the result."""
+        """Settings worth keeping with the result (its ``attrs``).
+
+        Returns:
+            A dict with ``"sampler"``, ``"dense_mass"`` and, if given,
+            ``"adapt_state_size"``.
+        """
         size = {} if self.adapt_state_size is None else {"adapt_state_size": self.adapt_state_size}
         return {"sampler": self.name, "dense_mass": self.dense_mass, **size}
 
     def with_model(self, model):
         """A copy of this sampler, with the same settings, for ``model`` (how
-        ``Model.fit(method=SA(dense_mass=False))`` uses a sampler configured without one)."""
+        ``Model.fit(method=SA(dense_mass=False))`` uses a sampler configured without one).
+
+        Args:
+            model: the model function (or ``bm.Model`` instance) to sample.
+
+        Returns:
+            A shallow copy of this sampler whose ``model`` is ``model``.
+
+        Raises:
+            ValueError: the sampler samples a ``potential_fn``, or already another model.
+        """
         if self.potential_fn is not None:
             raise ValueError("this SA samples a potential_fn, so it cannot be given a model")
         if self.model is not None and self.model is not model:
@@ -154,7 +205,27 @@ class SA:
 
     def start(self, keys, model_args, model_kwargs, init_params) -> Start:
         """Starting points for ``len(keys)`` chains, found without gradients (``grads``
-        are zeros)."""
+        are zeros).
+
+        Args:
+            keys: one PRNG key per chain, ``[chain, 2]``.
+            model_args: positional arguments of the model.
+            model_kwargs: keyword arguments of the model.
+            init_params: constrained starting values ``{site: value}`` (a leading axis of
+                length ``len(keys)`` gives each chain its own), the unconstrained pytree
+                with ``potential_fn``, or None to use ``init_strategy``.
+
+        Returns:
+            A ``Start``: ``positions`` ``[chain, dim]``, ``log_densities`` ``[chain]``,
+            zero ``grads``, the ``log_density_fn`` and ``postprocess_fn``, and the first
+            run's ``model_trace`` (None with ``potential_fn``).
+
+        Raises:
+            ValueError: there is neither a model nor a ``potential_fn``, ``init_params``
+                names a site that is not latent, or ``potential_fn`` is given without
+                ``init_params``.
+            RuntimeError: no starting point with a finite log density.
+        """
         if self.model is None and self.potential_fn is None:
             raise ValueError(
                 "SA has neither a model nor a potential_fn: write SA(model), SA(potential_fn=...), "

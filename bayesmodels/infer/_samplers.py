@@ -130,6 +130,14 @@ class _GradientSampler:
     # -- what the driver asks for ------------------------------------------------------
 
     def adaptation(self) -> WindowAdaptation:
+        """The warm-up this sampler runs: Stan's windowed adaptation of the step size (dual
+        averaging towards ``target_accept_prob``) and of the metric.
+
+        Returns:
+            A ``WindowAdaptation`` with this sampler's switches (``adapt_step_size``,
+            ``adapt_mass_matrix``, ``dense_mass``, ``regularize_mass_matrix``,
+            ``low_rank_mass``).
+        """
         return WindowAdaptation(
             adapt_step_size=self.adapt_step_size,
             adapt_mass_matrix=self.adapt_mass_matrix,
@@ -140,6 +148,22 @@ class _GradientSampler:
         )
 
     def initial_params(self, dim: int, dtype) -> KernelParams:
+        """The step size and inverse mass matrix the chains start warm-up with.
+
+        Args:
+            dim: number of unconstrained dimensions of the model.
+            dtype: floating dtype of the positions.
+
+        Returns:
+            ``KernelParams(step_size, inverse_mass_matrix)``: the scalar ``step_size`` and
+            the given ``inverse_mass_matrix`` (``[dim]``, or ``[dim, dim]`` with
+            ``dense_mass``), the identity when none was given; a ``LowRankMetric`` with no
+            corrected direction yet when ``low_rank_mass > 0``.
+
+        Raises:
+            ValueError: the given ``inverse_mass_matrix`` does not have the model's
+                dimension.
+        """
         if self.inverse_mass_matrix is not None:
             expected = (dim, dim) if self.dense_mass else (dim,)
             if self.inverse_mass_matrix.shape != expected:
@@ -155,7 +179,13 @@ class _GradientSampler:
         return KernelParams(jnp.asarray(self.step_size, dtype), inverse_mass_matrix)
 
     def attrs(self) -> dict:
-        """Settings worth keeping with the result."""
+        """Settings worth keeping with the result (its ``attrs``).
+
+        Returns:
+            A dict of the sampler's name (``"sampler"``) and its settings, e.g.
+            ``target_accept_prob``, ``dense_mass``, the integrator and the trajectory
+            settings.
+        """
         return {
             "sampler": self.name,
             "target_accept_prob": self.target_accept_prob,
@@ -168,6 +198,15 @@ class _GradientSampler:
 
         This is how ``Model.fit(method=NUTS(target_accept_prob=0.9))`` uses a sampler
         configured without a model.
+
+        Args:
+            model: the model function (or ``bm.Model`` instance) to sample.
+
+        Returns:
+            A shallow copy of this sampler whose ``model`` is ``model``.
+
+        Raises:
+            ValueError: the sampler samples a ``potential_fn``, or already another model.
         """
         if self.potential_fn is not None:
             raise ValueError(f"this {self.name} samples a potential_fn, so it cannot be given a model")
@@ -181,8 +220,27 @@ class _GradientSampler:
         return bound
 
     def start(self, keys, model_args, model_kwargs, init_params) -> Start:
-        """Starting points for ``len(keys)`` chains (``keys``: ``[chain, 2]``;
-        ``init_params`` may be per chain)."""
+        """Starting points for ``len(keys)`` chains, and the functions they run on.
+
+        Args:
+            keys: one PRNG key per chain, ``[chain, 2]``.
+            model_args: positional arguments of the model.
+            model_kwargs: keyword arguments of the model.
+            init_params: constrained starting values ``{site: value}`` (a leading axis of
+                length ``len(keys)`` gives each chain its own), the unconstrained pytree
+                with ``potential_fn``, or None to use ``init_strategy``.
+
+        Returns:
+            A ``Start``: ``positions`` ``[chain, dim]`` (flat, unconstrained), their
+            ``log_densities`` ``[chain]`` and ``grads`` ``[chain, dim]``, the
+            ``log_density_fn`` and ``postprocess_fn`` (flat position to constrained
+            values), and the first run's ``model_trace`` (None with ``potential_fn``).
+
+        Raises:
+            ValueError: there is neither a model nor a ``potential_fn``, or
+                ``potential_fn`` is given without ``init_params``.
+            RuntimeError: no starting point with a finite log density and gradient.
+        """
         if self.model is None and self.potential_fn is None:
             raise ValueError(
                 f"{self.name} has neither a model nor a potential_fn: write {self.name}(model), "
@@ -315,18 +373,41 @@ class _HamiltonianSampler(_GradientSampler):
 class HMC(_HamiltonianSampler):
     r"""Hamiltonian Monte Carlo with a fixed trajectory length (Neal 2011).
 
-    Each transition integrates ``num_steps`` steps, or
-    :math:`\lceil \text{trajectory\_length} / \epsilon \rceil` steps, and accepts with
-    probability :math:`\min(1, e^{-\Delta H})`.
+    Each transition draws a momentum :math:`p \sim \mathcal N(0, M)` (:math:`M^{-1}` is
+    the inverse mass matrix) and, from :math:`(q_0, p_0) = (q, p)`, takes :math:`L` steps of
+    the leapfrog map (velocity Verlet) with step size :math:`\epsilon`,
+
+    .. math::
+
+        p_{n+1/2} = p_n + \tfrac{\epsilon}{2}\,\nabla\log\pi(q_n), \qquad
+        q_{n+1} = q_n + \epsilon\, M^{-1} p_{n+1/2}, \qquad
+        p_{n+1} = p_{n+1/2} + \tfrac{\epsilon}{2}\,\nabla\log\pi(q_{n+1}),
+
+    (``"mclachlan"`` and ``"yoshida"`` compose more such half steps per step), then accepts
+    the end point :math:`(q', p') = (q_L, p_L)` with the Metropolis probability
+
+    .. math::
+
+        \alpha = \min\bigl(1, \exp\bigl(H(q, p) - H(q', p')\bigr)\bigr), \qquad
+        H(q, p) = -\log\pi(q) + \tfrac12 p^\top M^{-1} p,
+
+    where :math:`\pi` is the density on the unconstrained space (Jacobians included).
+    :math:`L` is ``num_steps``, or
+    :math:`\lceil \mathrm{trajectory\_length} / \epsilon \rceil` clipped to
+    ``[1, max_num_steps]``, so adapting :math:`\epsilon` keeps the integration time. A transition whose energy error :math:`H(q', p') - H(q, p)`
+    exceeds 1000 (or is NaN) is rejected and counted as a divergence.
 
     Args:
         model: a model function (or ``bm.Model`` instance); or give ``potential_fn``.
         potential_fn: negative log density of an unconstrained pytree (needs
             ``init_params`` in ``MCMC.run``).
-        step_size: initial step size (adapted when ``adapt_step_size``).
+        step_size: initial step size :math:`\epsilon` (adapted when ``adapt_step_size``).
         inverse_mass_matrix: initial inverse mass matrix (vector, or matrix with
             ``dense_mass=True``); the identity by default.
-        adapt_step_size, adapt_mass_matrix: warm-up switches.
+        adapt_step_size: adapt the step size during warm-up (dual averaging towards
+            ``target_accept_prob``).
+        adapt_mass_matrix: estimate the metric (inverse mass matrix) from the warm-up
+            draws, in Stan's windows.
         dense_mass: estimate a dense (full) metric instead of a diagonal one.
         target_accept_prob: the acceptance rate dual averaging aims for.
         num_steps: steps per trajectory; if ``None``, ``trajectory_length`` sets it.
@@ -387,6 +468,15 @@ class HMC(_HamiltonianSampler):
         self.max_num_steps = int(max_num_steps)
 
     def kernel(self, log_density_fn) -> HMCKernel:
+        """The transition on a flat log density, with this sampler's trajectory settings.
+
+        Args:
+            log_density_fn: ``position -> log density`` on the flat unconstrained vector.
+
+        Returns:
+            An ``HMCKernel`` (``bayesmodels.kernels``) with ``num_steps`` or
+            ``trajectory_length``, ``max_num_steps`` and the integrator.
+        """
         return HMCKernel(
             log_density_fn,
             num_steps=self.num_steps,
@@ -401,19 +491,48 @@ class HMC(_HamiltonianSampler):
 
 
 class NUTS(_HamiltonianSampler):
-    r"""The No-U-Turn Sampler: multinomial NUTS with the generalised U-turn criterion.
+    r"""The No-U-Turn Sampler: multinomial NUTS with the generalised U-turn criterion
+    (Hoffman & Gelman 2014; Betancourt 2017).
 
-    Trajectories double until they turn back on themselves (checked across sub-trees),
-    diverge (energy error above 1000) or reach ``2**max_tree_depth`` steps; the draw is
-    multinomial over the trajectory's points. See ``bayesmodels.kernels.NUTSKernel``.
+    Each transition draws :math:`p \sim \mathcal N(0, M)` and builds a trajectory of
+    leapfrog points :math:`(q_i, p_i)` (the map of ``HMC``) by doubling: at depth :math:`d`
+    a sub-tree of :math:`2^d` steps is added forwards or backwards in time (a fair coin).
+    With :math:`\rho = \sum_i p_i` the summed momentum of a (sub-)trajectory and
+    :math:`p^\sharp_\pm = M^{-1} p_\pm` the velocities at its two ends, it keeps growing
+    while the generalised no-U-turn criterion holds,
+
+    .. math::
+
+        p^\sharp_{-} \cdot \rho > 0 \quad\text{and}\quad p^\sharp_{+} \cdot \rho > 0,
+
+    checked on every balanced sub-tree and across the seams between halves (as Stan
+    does). It stops at a U-turn, at a divergence (an energy error
+    :math:`H(q_i, p_i) - H(q, p)` above 1000) or after ``2**max_tree_depth`` steps. The
+    draw is multinomial over the trajectory's points,
+
+    .. math::
+
+        P(q' = q_i) \propto w_i = \exp\bigl(-H(q_i, p_i)\bigr), \qquad
+        H(q, p) = -\log\pi(q) + \tfrac12 p^\top M^{-1} p,
+
+    sampled progressively within each sub-tree and, at each merge, biased towards the new
+    sub-tree (its point replaces the current one with probability
+    :math:`\min(1, W_\text{new} / W_\text{old})`, :math:`W` the summed weights), as in
+    Stan. The statistic the step-size adaptation aims at ``target_accept_prob`` is the mean
+    of :math:`\min(1, e^{H(q, p) - H(q_i, p_i)})` over the points built. See
+    ``bayesmodels.kernels.NUTSKernel``.
 
     Args:
         model: a model function (or ``bm.Model`` instance); or give ``potential_fn``.
         potential_fn: negative log density of an unconstrained pytree (needs
             ``init_params`` in ``MCMC.run``).
-        step_size: initial step size (adapted when ``adapt_step_size``).
-        inverse_mass_matrix: initial inverse mass matrix; the identity by default.
-        adapt_step_size, adapt_mass_matrix: warm-up switches.
+        step_size: initial step size :math:`\epsilon` (adapted when ``adapt_step_size``).
+        inverse_mass_matrix: initial inverse mass matrix (vector, or matrix with
+            ``dense_mass=True``); the identity by default.
+        adapt_step_size: adapt the step size during warm-up (dual averaging towards
+            ``target_accept_prob``).
+        adapt_mass_matrix: estimate the metric (inverse mass matrix) from the warm-up
+            draws, in Stan's windows.
         dense_mass: estimate a dense (full) metric instead of a diagonal one.
         target_accept_prob: the acceptance statistic dual averaging aims for.
         max_tree_depth: at most ``2**max_tree_depth`` integrator steps per draw.
@@ -465,6 +584,15 @@ class NUTS(_HamiltonianSampler):
         self.max_tree_depth = int(max_tree_depth)
 
     def kernel(self, log_density_fn) -> NUTSKernel:
+        """The transition on a flat log density, with this sampler's tree settings.
+
+        Args:
+            log_density_fn: ``position -> log density`` on the flat unconstrained vector.
+
+        Returns:
+            A ``NUTSKernel`` (``bayesmodels.kernels``) with ``max_tree_depth`` and the
+            integrator.
+        """
         return NUTSKernel(log_density_fn, max_tree_depth=self.max_tree_depth, integrator=self.integrator)
 
     def attrs(self) -> dict:

@@ -19,7 +19,14 @@ __all__ = ["SVI", "SVIRunResult", "SVIState"]
 
 
 class SVIState(NamedTuple):
-    """What the next step needs: optimiser state, unconstrained params, a key."""
+    """What the next step needs: optimiser state, unconstrained params, a key.
+
+    Args:
+        optim_state: the ``optax`` optimiser's state.
+        params: ``{name: value}`` of the ``param`` sites, in unconstrained space
+            (``SVI.get_params`` maps them to their constraints).
+        rng_key: the key the next step splits its draws from.
+    """
 
     optim_state: Any
     params: dict
@@ -27,8 +34,15 @@ class SVIState(NamedTuple):
 
 
 class SVIRunResult(NamedTuple):
-    """``params`` (constrained), the final ``state``, the per-step ``losses``, and how
-    many steps ``stable_update`` skipped."""
+    """What ``SVI.run`` returns.
+
+    Args:
+        params: the fitted params ``{name: value}``, constrained.
+        state: the final ``SVIState`` (pass it as ``init_state`` to continue).
+        losses: the loss at each step, ``[num_steps]``.
+        num_skipped: how many steps ``stable_update`` skipped (non-finite loss or
+            gradient); 0 otherwise.
+    """
 
     params: dict
     state: SVIState
@@ -37,14 +51,34 @@ class SVIRunResult(NamedTuple):
 
 
 class SVI:
-    """Fit ``guide``'s params to ``model`` by minimising ``loss`` with ``optimizer``.
+    r"""Fit ``guide``'s params to ``model`` by minimising ``loss`` with ``optimizer``.
+
+    The ``param`` sites of guide and model are optimised in unconstrained space: a param
+    :math:`\phi` with constraint :math:`C` is stored as :math:`\theta = T_C^{-1}(\phi)`,
+    :math:`T_C = \mathrm{biject\_to}(C)`. Step :math:`t` draws a fresh key and applies the
+    optimiser's update to a stochastic gradient of the loss :math:`\mathcal L` (e.g.
+    :math:`-\mathrm{ELBO}`),
+
+    .. math::
+
+        g_t = \nabla_\theta\, \widehat{\mathcal L}\bigl(T_C(\theta_t)\bigr), \qquad
+        (u_t, s_{t+1}) = \texttt{optimizer.update}(g_t, s_t, \theta_t), \qquad
+        \theta_{t+1} = \theta_t + u_t
+
+    (for plain gradient descent :math:`u_t = -\eta\, g_t`).
 
     Args:
-        model, guide: functions of the same ``*args, **kwargs``.
+        model: the model function (or ``bm.Model`` instance).
+        guide: the guide, a function of the same arguments as the model that samples
+            every latent site of the model (e.g. an ``autoguide``).
         optimizer: an ``optax.GradientTransformation`` (e.g. ``optax.adam(1e-2)``).
         loss: e.g. ``Trace_ELBO()``; anything with ``loss(key, params, model, guide,
             *args, **kwargs)``.
         **static_kwargs: keyword arguments passed to model and guide on every call.
+
+    Raises:
+        TypeError: ``optimizer`` is not an ``optax.GradientTransformation``, or ``loss``
+            has no ``loss`` method.
 
     Example:
         >>> import jax, optax
@@ -82,7 +116,14 @@ class SVI:
         return {name: biject_to(self._constraints[name])(value) for name, value in params.items()}
 
     def get_params(self, state: SVIState) -> dict:
-        """The params in their constrained spaces."""
+        """The params in their constrained spaces.
+
+        Args:
+            state: an ``SVIState`` from ``init``, ``update`` or ``run``.
+
+        Returns:
+            ``{name: value}`` of every ``param`` site, mapped to its constraint.
+        """
         return self._constrain(state.params)
 
     def _loss(self, rng_key, params, args, kwargs):
@@ -90,7 +131,23 @@ class SVI:
 
     # -- init -------------------------------------------------------------------
     def init(self, rng_key, *args, init_params=None, **kwargs) -> SVIState:
-        """Trace guide and model once, collect their ``param`` sites, store them unconstrained."""
+        """Trace guide and model once, collect their ``param`` sites, store them unconstrained.
+
+        Args:
+            rng_key: a ``jax.random`` key (for the first runs, the params' random initial
+                values and later steps).
+            *args: positional arguments passed to model and guide.
+            init_params: constrained starting values ``{name: value}`` for ``param``
+                sites (replacing their declared initial values).
+            **kwargs: keyword arguments passed to model and guide.
+
+        Returns:
+            The initial ``SVIState``.
+
+        Raises:
+            ValueError: the loss at the initial params is not finite (the message names
+                the sites whose log density is not).
+        """
         model_kwargs = kwargs
         kwargs = {**kwargs, **self.static_kwargs}
         rng_key, guide_key, model_key, loss_key = jax.random.split(rng_key, 4)
@@ -137,17 +194,46 @@ class SVI:
         return new, loss, ~finite
 
     def update(self, state: SVIState, *args, **kwargs):
-        """One optimiser step: ``(new_state, loss)``."""
+        """One optimiser step.
+
+        Args:
+            state: the current ``SVIState``.
+            *args: positional arguments passed to model and guide.
+            **kwargs: keyword arguments passed to model and guide.
+
+        Returns:
+            ``(new_state, loss)``: the ``SVIState`` after the step and the (scalar) loss
+            at the params before it.
+        """
         new, loss, _ = self._step(state, args, kwargs, stable=False)
         return new, loss
 
     def stable_update(self, state: SVIState, *args, **kwargs):
-        """As ``update``, but a step with a non-finite loss or gradient leaves the state unchanged."""
+        """As ``update``, but a step with a non-finite loss or gradient leaves the state
+        unchanged (except for its key, which moves on).
+
+        Args:
+            state: the current ``SVIState``.
+            *args: positional arguments passed to model and guide.
+            **kwargs: keyword arguments passed to model and guide.
+
+        Returns:
+            ``(new_state, loss)``, the loss possibly not finite.
+        """
         new, loss, _ = self._step(state, args, kwargs, stable=True)
         return new, loss
 
     def evaluate(self, state: SVIState, *args, **kwargs):
-        """The loss at ``state`` with the key ``update`` would use next (no step taken)."""
+        """The loss at ``state`` with the key ``update`` would use next (no step taken).
+
+        Args:
+            state: an ``SVIState``.
+            *args: positional arguments passed to model and guide.
+            **kwargs: keyword arguments passed to model and guide.
+
+        Returns:
+            The scalar loss.
+        """
         _, step_key = jax.random.split(state.rng_key)
         return self._loss(step_key, state.params, args, kwargs)
 
@@ -179,10 +265,29 @@ class SVI:
         init_params=None,
         **kwargs,
     ):
-        """``num_steps`` optimiser steps, in jitted ``lax.scan`` chunks; ``SVIRunResult``.
+        """``num_steps`` optimiser steps, in jitted ``lax.scan`` chunks.
 
-        ``init_state`` (the ``state`` of an earlier run) continues that run instead of
-        starting afresh; ``init_params`` gives starting values (constrained) to params.
+        Args:
+            rng_key: a ``jax.random`` key (for ``init``, unless ``init_state`` is given).
+            num_steps: number of optimiser steps, a positive int.
+            *args: positional arguments passed to model and guide.
+            progress_bar: show a tqdm bar with the recent mean loss.
+            stable_update: use ``stable_update`` (skip steps with a non-finite loss or
+                gradient, and warn how many were skipped) instead of ``update``.
+            init_state: the ``state`` of an earlier run, to continue it instead of
+                starting afresh.
+            init_params: constrained starting values ``{name: value}`` for ``param``
+                sites (not with ``init_state``).
+            **kwargs: keyword arguments passed to model and guide.
+
+        Returns:
+            An ``SVIRunResult``: the fitted ``params`` (constrained), the final
+            ``state``, the ``losses`` ``[num_steps]`` and ``num_skipped``.
+
+        Raises:
+            ValueError: ``num_steps`` is not a positive int, both ``init_state`` and
+                ``init_params`` are given, or the initial loss is not finite.
+            TypeError: ``init_state`` is not an ``SVIState``.
         """
         if not isinstance(num_steps, (int, np.integer)) or num_steps < 1:
             raise ValueError(f"SVI.run: num_steps must be a positive int, got {num_steps!r}")

@@ -11,7 +11,20 @@ from .._logdensity._unconstrain import constrain_values, unconstrain_values
 
 
 def constrain_fn(model, model_args, model_kwargs, params, return_deterministic=False):
-    """Constrained values of the latent sites at unconstrained ``params`` (NumPyro's name).
+    r"""Constrained values of the latent sites at unconstrained ``params`` (NumPyro's name):
+    :math:`x_s = T_s(z_s)`, :math:`T_s = \mathrm{biject\_to}(\text{support}_s)`.
+
+    Args:
+        model: the model function.
+        model_args: positional arguments of the model (a tuple).
+        model_kwargs: keyword arguments of the model (a dict).
+        params: ``{site: unconstrained value}`` for the latent sites.
+        return_deterministic: also return the deterministic sites computed at those
+            values.
+
+    Returns:
+        ``{site: constrained value}`` of the latent sites (and the deterministic ones
+        with ``return_deterministic``).
 
     Example:
         >>> import bayesmodels as bm
@@ -26,7 +39,18 @@ def constrain_fn(model, model_args, model_kwargs, params, return_deterministic=F
 
 
 def unconstrain_fn(model, model_args, model_kwargs, params):
-    """Unconstrained values of the latent sites at constrained ``params``.
+    r"""Unconstrained values of the latent sites at constrained ``params``:
+    :math:`z_s = T_s^{-1}(x_s)`, the inverse of ``constrain_fn``.
+
+    Args:
+        model: the model function.
+        model_args: positional arguments of the model (a tuple).
+        model_kwargs: keyword arguments of the model (a dict).
+        params: ``{site: constrained value}`` for the latent sites.
+
+    Returns:
+        ``{site: unconstrained value}`` (shaped as the site's unconstrained space, e.g.
+        :math:`K - 1` values for a :math:`K`-simplex).
 
     Example:
         >>> import bayesmodels as bm

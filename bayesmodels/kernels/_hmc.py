@@ -7,7 +7,7 @@ from :math:`(q, p)` to :math:`(q', p')`, and accept with probability
 
     \min\bigl(1, \exp(H(q, p) - H(q', p'))\bigr), \qquad H(q, p) = -\log\pi(q) + K(p).
 
-:math:`L` is ``num_steps``, or :math:`\lceil \text{trajectory\_length} / \epsilon \rceil`
+:math:`L` is ``num_steps``, or :math:`\lceil \mathrm{trajectory\_length} / \epsilon \rceil`
 (capped at ``max_num_steps``) so that adapting :math:`\epsilon` keeps the trajectory
 length. A transition whose energy error exceeds ``max_energy_error`` (or is NaN) is
 rejected and flagged divergent.

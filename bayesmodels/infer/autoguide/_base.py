@@ -2,7 +2,7 @@ r"""What every automatic guide shares: a prototype run of the model.
 
 An autoguide :math:`q_\phi(z)` approximates the posterior of the model's latent sites in
 *unconstrained* space: site :math:`s` with support :math:`S_s` is
-:math:`x_s = T_s(z_s)`, :math:`T_s = \text{biject\_to}(S_s)`, and the density of
+:math:`x_s = T_s(z_s)`, :math:`T_s = \mathrm{biject\_to}(S_s)`, and the density of
 :math:`x_s` picks up :math:`-\log\lvert\det J_{T_s}(z_s)\rvert`. On its first call the
 guide runs the model once (hidden from the handlers outside it) with the init strategy's
 values, to learn each latent site's shape, support, plates and starting point.
@@ -26,7 +26,20 @@ __all__ = ["AutoGuide"]
 
 
 class AutoGuide(abc.ABC):
-    """A guide built from the model: call it like the model (``guide(*args, **kwargs)``).
+    r"""A guide built from the model: call it like the model (``guide(*args, **kwargs)``).
+
+    The abstract base of the autoguides. Each approximates the posterior by a family
+    :math:`q_\phi` on the unconstrained values :math:`z_s = T_s^{-1}(x_s)` of the latent
+    sites, :math:`T_s = \mathrm{biject\_to}(\text{support}_s)`, so the density of a
+    constrained value is
+
+    .. math::
+
+        q_\phi(x) = q_\phi\bigl(T^{-1}(x)\bigr)\,\bigl\lvert\det J_{T^{-1}}(x)\bigr\rvert.
+
+    On its first call it runs the model once (hidden from outer handlers) to learn the
+    latent sites' shapes, supports and plates, and their starting values from
+    ``init_loc_fn``.
 
     Args:
         model: the model function (or ``bm.Model`` instance).
@@ -53,15 +66,50 @@ class AutoGuide(abc.ABC):
 
     @abc.abstractmethod
     def sample_posterior(self, rng_key, params: dict, sample_shape=()) -> dict:
-        """Draws ``[*sample_shape, *site_shape]`` of each latent site (constrained)."""
+        """Draws from the fitted guide, in each latent site's support.
+
+        Args:
+            rng_key: a ``jax.random`` key.
+            params: the fitted params, constrained (``SVIRunResult.params`` or
+                ``svi.get_params(state)``).
+            sample_shape: leading shape of the draws.
+
+        Returns:
+            ``{site: array}`` of shape ``[*sample_shape, *site_shape]`` for each latent
+            site.
+
+        Raises:
+            RuntimeError: the guide has not been run on the model yet (fit it first).
+        """
 
     @abc.abstractmethod
     def median(self, params: dict) -> dict:
-        """The guide's median of each latent site (constrained)."""
+        """The guide's median of each latent site (constrained).
+
+        Args:
+            params: the fitted params, constrained.
+
+        Returns:
+            ``{site: array}`` of each latent site's shape.
+
+        Raises:
+            RuntimeError: the guide has not been run on the model yet (fit it first).
+        """
 
     @abc.abstractmethod
     def quantiles(self, params: dict, quantiles) -> dict:
-        """Marginal quantiles ``[len(quantiles), *site_shape]`` of each latent site."""
+        """Marginal quantiles of each latent site (constrained).
+
+        Args:
+            params: the fitted params, constrained.
+            quantiles: probabilities in (0, 1), a list or 1-d array.
+
+        Returns:
+            ``{site: array}`` of shape ``[len(quantiles), *site_shape]``.
+
+        Raises:
+            RuntimeError: the guide has not been run on the model yet (fit it first).
+        """
 
     # -- the prototype ------------------------------------------------------------
     def _setup_prototype(self, *args, **kwargs) -> None:

@@ -32,11 +32,25 @@ __all__ = ["AutoContinuous", "AutoDiagonalNormal", "AutoLowRankMultivariateNorma
 
 
 class AutoContinuous(AutoGuide):
-    """A guide given by a distribution over the flat unconstrained latent vector.
+    r"""A guide given by a distribution over the flat unconstrained latent vector.
 
-    Subclasses define ``_posterior(params)`` (a distribution over ``z`` of length
-    ``latent_dim``, its params read with ``param``) and ``_from_params(params)`` (the
-    same distribution from a dict of fitted params).
+    All latent sites' unconstrained values are concatenated into
+    :math:`z \in \mathbb{R}^D` (``latent_dim``), drawn from one distribution
+    :math:`q_\phi(z)`, and cut back into the sites, :math:`x_s = T_s(z_s)`, so that
+
+    .. math::
+
+        \log q_\phi(x) = \log q_\phi(z) - \sum_s \log\lvert\det J_{T_s}(z_s)\rvert.
+
+    Subclasses define ``_posterior()`` (the distribution of :math:`z`, its params declared
+    with ``param``) and ``_from_params(params)`` (the same distribution from a dict of
+    fitted params). Sites in subsampled plates are not supported (use ``AutoNormal``).
+
+    Args:
+        model: the model function (or ``bm.Model`` instance).
+        prefix: prepended to the names of the guide's ``param`` sites (default ``"auto"``).
+        init_loc_fn: init strategy giving the starting location of each latent site
+            (``init_to_uniform`` by default; ``init_to_median``, ``init_to_value``, ...).
     """
 
     @property
@@ -80,7 +94,18 @@ class AutoContinuous(AutoGuide):
         """The distribution of ``z`` at the fitted ``params`` (constrained)."""
 
     def get_posterior(self, params: dict):
-        r"""The fitted distribution of the flat unconstrained vector :math:`z`."""
+        r"""The fitted distribution of the flat unconstrained vector :math:`z`.
+
+        Args:
+            params: the fitted params, constrained.
+
+        Returns:
+            The distribution :math:`q_\phi(z)` over vectors of length ``latent_dim``
+            (event shape ``(latent_dim,)``), e.g. a ``MultivariateNormal``.
+
+        Raises:
+            RuntimeError: the guide has not been run on the model yet (fit it first).
+        """
         self._require_prototype("get_posterior")
         return self._from_params(params)
 
@@ -95,8 +120,19 @@ class AutoContinuous(AutoGuide):
         return self._unpack_and_constrain(self.get_posterior(params).mean)
 
     def quantiles(self, params: dict, quantiles) -> dict:
-        r""":math:`T(\mu + \sigma\,\Phi^{-1}(q))` with :math:`\sigma` the marginal sds of
-        :math:`z` (exact for elementwise transforms)."""
+        r""":math:`T(\mu + \sigma\,\Phi^{-1}(q))` with :math:`\mu` the mean and
+        :math:`\sigma` the marginal sds of :math:`z` (exact for elementwise transforms).
+
+        Args:
+            params: the fitted params, constrained.
+            quantiles: probabilities in (0, 1), a list or 1-d array.
+
+        Returns:
+            ``{site: array}`` of shape ``[len(quantiles), *site_shape]``.
+
+        Raises:
+            RuntimeError: the guide has not been run on the model yet (fit it first).
+        """
         posterior = self.get_posterior(params)
         z = jax.scipy.stats.norm.ppf(jnp.asarray(quantiles, float))
         flat = posterior.mean + jnp.sqrt(posterior.variance) * jnp.reshape(z, jnp.shape(z) + (1,))
@@ -105,8 +141,21 @@ class AutoContinuous(AutoGuide):
 
 class AutoDiagonalNormal(AutoContinuous):
     r"""A normal with diagonal covariance on the flat unconstrained vector,
-    :math:`q_\phi(z) = \mathcal{N}(z \mid \mu, \operatorname{diag}(\sigma^2))`, params
-    ``{prefix}_loc`` and ``{prefix}_scale`` (positive).
+
+    .. math::
+
+        q_\phi(z) = \mathcal{N}\bigl(z \mid \mu, \operatorname{diag}(\sigma^2)\bigr),
+        \qquad \phi = (\mu, \sigma),
+
+    with params ``{prefix}_loc`` (:math:`\mu`, ``[D]``) and ``{prefix}_scale``
+    (:math:`\sigma`, ``[D]``, positive).
+
+    Args:
+        model: the model function (or ``bm.Model`` instance).
+        prefix: prepended to the names of the guide's ``param`` sites (default ``"auto"``).
+        init_loc_fn: init strategy giving the starting location of each latent site
+            (``init_to_uniform`` by default; ``init_to_median``, ``init_to_value``, ...).
+        init_scale: the starting value of every :math:`\sigma_i` (positive; default 0.1).
 
     Example:
         >>> import jax, optax
@@ -140,9 +189,38 @@ class AutoDiagonalNormal(AutoContinuous):
 
 class AutoMultivariateNormal(AutoContinuous):
     r"""A full-rank normal on the flat unconstrained vector,
-    :math:`q_\phi(z) = \mathcal{N}(z \mid \mu, L L^\top)`, params ``{prefix}_loc`` and
-    ``{prefix}_scale_tril`` (lower Cholesky factor, starting at ``init_scale`` times the
+
+    .. math::
+
+        q_\phi(z) = \mathcal{N}(z \mid \mu, L L^\top), \qquad \phi = (\mu, L),
+
+    with params ``{prefix}_loc`` (:math:`\mu`, ``[D]``) and ``{prefix}_scale_tril``
+    (:math:`L`, ``[D, D]``, lower Cholesky factor, starting at ``init_scale`` times the
     identity). It can match a Gaussian posterior's mean and full covariance.
+
+    Args:
+        model: the model function (or ``bm.Model`` instance).
+        prefix: prepended to the names of the guide's ``param`` sites (default ``"auto"``).
+        init_loc_fn: init strategy giving the starting location of each latent site
+            (``init_to_uniform`` by default; ``init_to_median``, ``init_to_value``, ...).
+        init_scale: the starting diagonal of :math:`L` (positive; default 0.1).
+
+    Example:
+        >>> import jax, jax.numpy as jnp, optax
+        >>> import bayesmodels as bm
+        >>> import bayesmodels.distributions as dist
+        >>> from bayesmodels.infer import SVI, Trace_ELBO
+        >>> from bayesmodels.infer.autoguide import AutoMultivariateNormal
+        >>> def model():
+        ...     bm.sample("x", dist.Normal(jnp.zeros(2), 1.0).to_event(1))
+        ...     bm.sample("s", dist.HalfNormal(1.0))
+        >>> guide = AutoMultivariateNormal(model)
+        >>> svi = SVI(model, guide, optax.adam(0.01), Trace_ELBO())
+        >>> params = svi.get_params(svi.init(jax.random.key(0)))
+        >>> params["auto_scale_tril"].shape
+        (3, 3)
+        >>> guide.sample_posterior(jax.random.key(1), params, (5,))["x"].shape
+        (5, 2)
     """
 
     def __init__(self, model, *, prefix: str = "auto", init_loc_fn=init_to_uniform, init_scale: float = 0.1):
@@ -166,16 +244,38 @@ class AutoMultivariateNormal(AutoContinuous):
 
 class AutoLowRankMultivariateNormal(AutoContinuous):
     r"""A normal whose covariance is low rank plus diagonal,
-    :math:`q_\phi(z) = \mathcal{N}(z \mid \mu, W W^\top + \operatorname{diag}(\sigma^2))`
-    with :math:`W \in \mathbb{R}^{D \times k}`: :math:`O(Dk)` parameters that capture the
-    posterior's :math:`k` leading directions of correlation.
+
+    .. math::
+
+        q_\phi(z) = \mathcal{N}\bigl(z \mid \mu, W W^\top + \operatorname{diag}(\sigma^2)\bigr),
+        \qquad W \in \mathbb{R}^{D \times k},
+
+    :math:`O(Dk)` parameters that capture the posterior's :math:`k` leading directions of
+    correlation. Params ``{prefix}_loc`` (:math:`\mu`), ``{prefix}_cov_factor``
+    (:math:`W`, ``[D, k]``) and ``{prefix}_scale`` (:math:`\sigma`, positive).
 
     Args:
-        rank: :math:`k` (default :math:`\operatorname{round}(\sqrt{D})`).
-        init_scale: starting size of :math:`\sigma` (and of :math:`W`'s random start,
-            which breaks the symmetry that a zero :math:`W` would leave).
+        model: the model function (or ``bm.Model`` instance).
+        prefix: prepended to the names of the guide's ``param`` sites (default ``"auto"``).
+        init_loc_fn: init strategy giving the starting location of each latent site
+            (``init_to_uniform`` by default; ``init_to_median``, ``init_to_value``, ...).
+        init_scale: starting value of :math:`\sigma` (and the size of :math:`W`'s random
+            start, which breaks the symmetry that a zero :math:`W` would leave).
+        rank: :math:`k` (default :math:`\max(1, \operatorname{round}(\sqrt{D}))`).
 
-    Params ``{prefix}_loc``, ``{prefix}_cov_factor`` and ``{prefix}_scale`` (positive).
+    Example:
+        >>> import jax, jax.numpy as jnp, optax
+        >>> import bayesmodels as bm
+        >>> import bayesmodels.distributions as dist
+        >>> from bayesmodels.infer import SVI, Trace_ELBO
+        >>> from bayesmodels.infer.autoguide import AutoLowRankMultivariateNormal
+        >>> def model():
+        ...     bm.sample("x", dist.Normal(jnp.zeros(4), 1.0).to_event(1))
+        >>> guide = AutoLowRankMultivariateNormal(model, rank=2)
+        >>> svi = SVI(model, guide, optax.adam(0.01), Trace_ELBO())
+        >>> params = svi.get_params(svi.init(jax.random.key(0)))
+        >>> params["auto_cov_factor"].shape, guide.quantiles(params, [0.1, 0.9])["x"].shape
+        ((4, 2), (2, 4))
     """
 
     def __init__(

@@ -32,10 +32,24 @@ __all__ = ["AutoLaplaceApproximation"]
 class AutoLaplaceApproximation(AutoContinuous):
     r"""MAP in unconstrained space, then a Gaussian with the inverse Hessian there.
 
-    Param ``{prefix}_loc``. ``get_posterior(params)`` is the
-    ``MultivariateNormal`` above; ``sample_posterior``, ``median`` and ``quantiles`` use it.
+    Training fits a point mass at :math:`\hat z` (param ``{prefix}_loc``, ``[D]``), which
+    maximises the unconstrained log density; the fitted guide is the Laplace
+    approximation
+
+    .. math::
+
+        q(z) = \mathcal{N}\bigl(z \mid \hat z, H^{-1}\bigr), \qquad
+        H = -\nabla^2_z \bigl[\log p(y, T(z)) + \log\lvert\det J_T(z)\rvert\bigr]_{z = \hat z}.
+
+    ``get_posterior(params)`` is that ``MultivariateNormal`` (it raises ``ValueError``
+    where :math:`H` is not positive definite); ``sample_posterior``, ``median`` and
+    ``quantiles`` use it. The Hessian uses the data of the guide's first call.
 
     Args:
+        model: the model function (or ``bm.Model`` instance).
+        prefix: prepended to the names of the guide's ``param`` sites (default ``"auto"``).
+        init_loc_fn: init strategy giving the starting location of each latent site
+            (``init_to_uniform`` by default).
         hessian_fn: ``(f, z) -> Hessian of f at z`` (default ``jax.hessian``).
 
     Example:

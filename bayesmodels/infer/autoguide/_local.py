@@ -34,10 +34,10 @@ class AutoNormal(AutoGuide):
     latents are correlated.
 
     Args:
-        model: the model.
-        prefix: prefix of the param names.
-        init_loc_fn: init strategy for the locations.
-        init_scale: the starting scale of every element (default 0.1).
+        model: the model function (or ``bm.Model`` instance).
+        prefix: prepended to the names of the guide's ``param`` sites (default ``"auto"``).
+        init_loc_fn: init strategy for the locations (``init_to_uniform`` by default).
+        init_scale: the starting scale of every element (positive; default 0.1).
 
     Example:
         >>> import jax, optax
@@ -103,7 +103,18 @@ class AutoNormal(AutoGuide):
     def quantiles(self, params: dict, quantiles) -> dict:
         r"""Elementwise :math:`T_s(\mu_s + \sigma_s \Phi^{-1}(q))` (exact for elementwise
         transforms such as ``exp``; for transforms that mix elements, e.g. a simplex,
-        the image of the unconstrained quantiles)."""
+        the image of the unconstrained quantiles).
+
+        Args:
+            params: the fitted params, constrained.
+            quantiles: probabilities in (0, 1), a list or 1-d array.
+
+        Returns:
+            ``{site: array}`` of shape ``[len(quantiles), *site_shape]``.
+
+        Raises:
+            RuntimeError: the guide has not been run on the model yet (fit it first).
+        """
         locs, scales = self._locs_and_scales(params)
         z = jax.scipy.stats.norm.ppf(jnp.asarray(quantiles, float))
         return self._constrain(
@@ -122,7 +133,14 @@ class AutoDelta(AutoGuide):
         \hat x = \arg\max_x \log p(y, x),
 
     in the constrained space (no Jacobian term), with params ``{prefix}_{site}_loc``
-    constrained to the site's support.
+    constrained to the site's support. The guide is
+    :math:`q_\phi(x_s) = \delta(x_s - \hat x_s)` for each site, so ``sample_posterior``, ``median`` and
+    ``quantiles`` all return :math:`\hat x` (broadcast to the requested shape).
+
+    Args:
+        model: the model function (or ``bm.Model`` instance).
+        prefix: prepended to the names of the guide's ``param`` sites (default ``"auto"``).
+        init_loc_fn: init strategy for the point masses (``init_to_median`` by default).
 
     Example:
         >>> import jax, optax
