@@ -139,8 +139,7 @@ class Model:
         ...         with bm.plate("data", 20 if y is None else len(y)):
         ...             bm.sample("y", dist.Normal(mu, 1.0), obs=y)
         >>> y = np.random.default_rng(0).normal(3.0, 1.0, 20)
-        >>> # a short run, to keep the example fast: fit warns (SamplingWarning) of a low ESS
-        >>> model = NormalModel().fit(y, num_warmup=100, num_samples=100, num_chains=1,
+        >>> model = NormalModel().fit(y, num_warmup=200, num_samples=400, num_chains=1,
         ...                           progress_bar=False)
         >>> model
         NormalModel(prior_scale=10.0)
