@@ -112,6 +112,11 @@ def _resolve(path):
     raise ImportError(path)
 
 
+def test_a_math_block_with_several_equations_becomes_one_display_each():
+    text = ".. math::\n\n    a = 1\n\n    b = 2\n      + 3\n\nAfter.\n"
+    assert rst_math.rst_to_markdown(text) == "$$\na = 1\n$$\n\n$$\nb = 2\n  + 3\n$$\n\nAfter.\n"
+
+
 def test_every_public_name_is_in_the_api_reference():
     from tests.test_docstrings import PUBLIC
 

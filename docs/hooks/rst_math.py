@@ -30,8 +30,22 @@ def _indent_of(line: str) -> int:
     return len(line) - len(line.lstrip())
 
 
+def _split_at_blank_lines(lines: list[str]) -> list[list[str]]:
+    groups, current = [], []
+    for line in lines + [""]:
+        if line.strip():
+            current.append(line)
+        elif current:
+            groups.append(current)
+            current = []
+    return groups
+
+
 def convert_math_blocks(text: str) -> str:
-    """Replace each ``.. math::`` directive and its indented body with a ``$$`` block.
+    """Replace each ``.. math::`` directive and its indented body with ``$$`` blocks.
+
+    Equations separated by a blank line in the body (reST's way of writing several) become
+    one ``$$`` block each.
 
     Args:
         text: a docstring.
@@ -57,7 +71,8 @@ def convert_math_blocks(text: str) -> str:
         while body and not body[0].strip():
             body.pop(0)
         depth = min((_indent_of(line) for line in body if line.strip()), default=0)
-        out += [f"{indent}$$"] + [indent + line[depth:] if line.strip() else "" for line in body] + [f"{indent}$$", ""]
+        for equation in _split_at_blank_lines(body):  # a blank line would end a Markdown block
+            out += [f"{indent}$$"] + [indent + line[depth:] for line in equation] + [f"{indent}$$", ""]
     return "\n".join(out).rstrip("\n") + ("\n" if text.endswith("\n") else "")
 
 
