@@ -142,12 +142,12 @@ def test_every_example_script_is_a_gallery_page_the_tests_run():
 
 
 def test_a_gallery_page_shows_description_figures_output_and_code(tmp_path):
-    run = gallery.Run("eight_schools", "mu  4.41\n", [tmp_path / "eight_schools_trace.png"])
+    run = gallery.Run("eight_schools", f"mu  4.41\nplotted to {tmp_path}/eight_schools_trace.png\n", [tmp_path / "eight_schools_trace.png"])
     title, description = gallery_hook.describe(gallery.EXAMPLES_DIR / "eight_schools.py")
     text = gallery_hook.page("eight_schools", run, title, description, "print(1)\n")
     assert text.startswith("# Eight schools")
     assert "![eight schools trace](eight_schools/eight_schools_trace.png)" in text
-    assert "```text\nmu  4.41\n```" in text and "```python\nprint(1)\n```" in text
+    assert "```text\nmu  4.41\nplotted to eight_schools_trace.png\n```" in text and "```python\nprint(1)\n```" in text
     assert "num_warmup=200" in text  # the settings of the run shown
     assert text.index("## Figures") < text.index("## Output") < text.index("## Code")
 

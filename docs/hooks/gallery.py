@@ -47,6 +47,14 @@ def describe(script: Path) -> tuple[str, str]:
     return title.rstrip("."), rst.rst_to_markdown(body.strip())
 
 
+def _without_run_dir(run) -> str:
+    """The printed output with the recording directory cut from the figures' paths."""
+    printed = run.printed
+    for directory in {str(figure.parent) for figure in run.figures}:
+        printed = printed.replace(directory + "/", "")
+    return printed
+
+
 def page(name: str, run, title: str, description: str, code: str) -> str:
     """The Markdown of one gallery page.
 
@@ -70,7 +78,7 @@ def page(name: str, run, title: str, description: str, code: str) -> str:
         f"What `main(out_dir{', ' + settings if settings else ''})` printed, in the run the test "
         "suite checks (`tests/test_examples.py`). Running `python examples/"
         f"{name}.py` uses the script's full-length defaults.",
-        "```text\n" + run.printed.rstrip() + "\n```",
+        "```text\n" + _without_run_dir(run).rstrip() + "\n```",
         "## Code",
         f"`examples/{name}.py`:",
         "```python\n" + code.rstrip() + "\n```",
