@@ -284,3 +284,11 @@ def test_families_without_closed_forms_say_so():
         dist.Poisson(1.0).icdf(0.5)
     with pytest.raises(NotImplementedError):
         dist.BetaBinomial(1.0, 1.0, 3).cdf(1.0)
+
+
+def test_moments_at_the_edge_of_the_unit_interval_are_infinite_not_an_exception():
+    # Python-float parameters used to divide as Python floats and raise ZeroDivisionError
+    assert float(dist.Geometric(probs=0.0).mean) == float("inf")  # never a success
+    assert float(dist.NegativeBinomial(2.0, probs=1.0).mean) == float("inf")
+    assert float(dist.NegativeBinomial(2.0, probs=1.0).variance) == float("inf")
+    assert float(dist.Geometric(probs=0.25).mean) == 3.0  # (1 - p) / p, unchanged inside

@@ -328,7 +328,7 @@ class Geometric(Distribution):
 
     @property
     def mean(self):
-        odds = jnp.exp(-self.logits) if self._given == "logits" else _q(self) / self.probs
+        odds = jnp.exp(-self.logits) if self._given == "logits" else jnp.divide(_q(self), self.probs)
         return jnp.broadcast_to(odds, self.batch_shape)
 
     @property

@@ -232,7 +232,9 @@ class NegativeBinomial(Distribution):
 
     def _odds(self):
         """:math:`p / (1 - p)`, the Gamma mixing scale."""
-        return jnp.exp(self.logits) if self._given == "logits" else self.probs / (1.0 - self.probs)
+        if self._given == "logits":
+            return jnp.exp(self.logits)
+        return jnp.divide(self.probs, 1.0 - self.probs)  # inf at probs = 1 (a Python float would raise)
 
     def sample(self, key, sample_shape=()):
         shape = self.shape(sample_shape)
