@@ -25,6 +25,9 @@ PUBLIC_MODULES = (
     "bayesmodels.infer.reparam",
     "bayesmodels.infer.util",
     "bayesmodels.diagnostics",
+    "bayesmodels.kernels",
+    "bayesmodels.adaptation",
+    "bayesmodels.results",
 )
 
 # A Google-style section header ("Args:", "Returns:", "Example:", ...) on a line of its own.

@@ -50,19 +50,54 @@ __all__ = ["LowRankState", "fisher_eigh", "low_rank_final", "low_rank_init", "lo
 
 
 class LowRankState(NamedTuple):
+    r"""What a slow window has collected for the low-rank metric.
+
+    Args:
+        variance: Welford's diagonal estimate over all the window's positions (a
+            ``WelfordState`` with ``m2`` of shape ``[dim]``); its ``count`` is the number
+            of positions fed.
+        draws: ``[K, dim]``, a ring buffer of the window's latest :math:`K` positions (the
+            :math:`i`-th position fed goes to slot :math:`i \bmod K`; unfilled rows are 0).
+        grads: ``[K, dim]``, the log-density gradients at those positions, slot for slot.
+    """
+
     variance: WelfordState  # of the window's positions: the diagonal
     draws: jax.Array  # [K, dim]: the window's latest K positions (ring buffer, slot count % K)
     grads: jax.Array  # [K, dim]: their log-density gradients
 
 
 def low_rank_init(dim: int, buffer_size: int, dtype=None) -> LowRankState:
+    r"""An empty window: no positions fed, buffers of zeros.
+
+    Args:
+        dim: the dimension of the positions.
+        buffer_size: :math:`K`, how many of the latest positions (and gradients) to keep.
+        dtype: the floating dtype of the estimate and buffers (default: JAX's default
+            float).
+
+    Returns:
+        a ``LowRankState`` with ``[buffer_size, dim]`` buffers.
+    """
     dtype = dtype or jnp.result_type(float)
     empty = jnp.zeros((buffer_size, dim), dtype)
     return LowRankState(welford_init(dim, False, dtype), empty, empty)
 
 
 def low_rank_update(state: LowRankState, position, grad) -> LowRankState:
-    """Feed one position and its log-density gradient."""
+    r"""Feed one position and its log-density gradient.
+
+    The position goes to the diagonal Welford estimate, and both to slot
+    ``count % K`` of the ring buffers (overwriting the oldest pair once :math:`K` are
+    held). Traceable (jit / vmap / scan).
+
+    Args:
+        state: the window so far.
+        position: the new position ``[dim]``.
+        grad: the log-density gradient at ``position`` ``[dim]``.
+
+    Returns:
+        the updated ``LowRankState``.
+    """
     slot = state.variance.count % state.draws.shape[0]
     draws = lax.dynamic_update_index_in_dim(state.draws, position.astype(state.draws.dtype), slot, 0)
     grads = lax.dynamic_update_index_in_dim(state.grads, grad.astype(state.grads.dtype), slot, 0)
@@ -93,6 +128,17 @@ def fisher_eigh(draw_factor, grad_factor):
     whose SVD gives the eigenpairs. Working with factors, never with
     :math:`C_g^{1/2} C_x C_g^{1/2}`, keeps the condition numbers from squaring: float32
     holds them.
+
+    Args:
+        draw_factor: :math:`X`, ``[r, m]``: :math:`C_x = X^\top X`.
+        grad_factor: :math:`Z`, ``[r', m]`` with :math:`r' \ge m` and full column rank
+            (:math:`C_g = Z^\top Z` must be invertible).
+
+    Returns:
+        ``(values, vectors)``: the eigenvalues of :math:`\Sigma`, ``[min(r, m)]`` in
+        decreasing order, and the matching eigenvectors as the columns of ``vectors``
+        ``[m, min(r, m)]`` (all :math:`m` of them when :math:`r \ge m`, as
+        ``low_rank_final`` calls it).
     """
     triangular = jnp.linalg.qr(grad_factor, mode="r")
     _, singular, right = jnp.linalg.svd(draw_factor @ triangular.T, full_matrices=False)
@@ -147,7 +193,51 @@ def _directions(draws, grads, scale, count, *, rank: int, ridge: float):
 def low_rank_final(
     state: LowRankState, rank: int, *, cutoff: float = 2.0, ridge: float = 1e-3, regularize: bool = True
 ) -> LowRankMetric:
-    """The window's metric: Stan's diagonal and at most ``rank`` corrected directions."""
+    r"""The window's metric: Stan's diagonal and at most ``rank`` corrected directions.
+
+    The scale is :math:`s = \sqrt{\hat\sigma^2}`, from the Welford variance of all the
+    window's positions (see ``welford_final``). The :math:`n = \min(\text{count}, K)`
+    buffered pairs, centred on their own means and scaled, :math:`y = (x - \bar x)/s`
+    and :math:`h = (g - \bar g)\,s` (rows of :math:`Y, H`), span a subspace with
+    orthonormal basis :math:`Q` ``[dim, m]``, :math:`m = \min(\mathrm{dim}, 2K)`; on it
+
+    .. math::
+
+        C_y = \tfrac1n Q^\top Y^\top Y Q + P, \qquad
+        C_h = \tfrac1n Q^\top H^\top H Q + P, \qquad
+        \Sigma = C_y \,\#\, C_h^{-1} = W \operatorname{diag}(\lambda) W^\top
+
+    (``fisher_eigh``), where :math:`P` is diagonal with :math:`\rho` = ``ridge`` for the
+    directions the buffers reach and 1 for those they do not (so :math:`\lambda = 1`
+    there). Of the eigenpairs the ``rank`` with the largest :math:`|\log\lambda|` are
+    kept, the values with :math:`1/c < \lambda < c` (:math:`c` = ``cutoff``) set to 1,
+    and
+
+    .. math::
+
+        M^{-1} = S\bigl(I + V^\top(\Lambda - I)V\bigr)S, \qquad S = \operatorname{diag}(s),
+        \quad V = (Q W_{[:, \text{kept}]})^\top.
+
+    If fewer than 3 pairs were buffered, or an eigenpair is not finite or a value not
+    positive, all values are 1 and the vectors 0: the diagonal metric :math:`s^2`.
+    Traceable; under ``vmap`` the eigen-decomposition runs one chain at a time.
+
+    Args:
+        state: the window's collected positions and gradients.
+        rank: :math:`k`, the number of directions to keep (at most
+            :math:`\min(\mathrm{dim}, 2K)`).
+        cutoff: :math:`c \ge 1`; eigenvalues in :math:`(1/c, c)` are set to 1, leaving
+            their directions uncorrected (default 2).
+        ridge: :math:`\rho`, added to the diagonal of both scaled covariances in the
+            directions the buffers reach (default ``1e-3``).
+        regularize: shrink the diagonal variance towards :math:`10^{-3}` as Stan does
+            (default ``True``).
+
+    Returns:
+        a ``LowRankMetric`` with ``scale`` :math:`s` ``[dim]``, ``vectors`` :math:`V`
+        ``[rank, dim]`` (orthonormal rows; 0 in the fallback) and ``values``
+        :math:`\lambda` ``[rank]``.
+    """
     scale = jnp.sqrt(welford_final(state.variance, regularize))
     count = jnp.minimum(state.variance.count, state.draws.shape[0])
     directions = _one_chain_at_a_time(functools.partial(_directions, rank=rank, ridge=ridge))

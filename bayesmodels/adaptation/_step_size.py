@@ -22,7 +22,19 @@ _LOG_TARGET = math.log(0.8)
 
 
 def leapfrog_log_accept_ratio(kernel, key, state: HMCState, params: KernelParams, step_size):
-    """Log acceptance ratio of one integrator step with fresh momentum (NaN: ``-inf``)."""
+    r"""Log acceptance ratio :math:`H_0 - H_1` of one integrator step with fresh momentum.
+
+    Args:
+        kernel: an HMC-type kernel; its ``integrator`` and ``log_density_fn`` are used.
+        key: a PRNG key for the momentum :math:`p \sim \mathcal N(0, M)`.
+        state: the chain's state (position, log density and its gradient).
+        params: the kernel parameters; only ``inverse_mass_matrix`` is used.
+        step_size: the step size to try.
+
+    Returns:
+        a scalar: the initial minus the final Hamiltonian (:math:`-\infty` when the
+        final one is NaN).
+    """
     inverse_mass_matrix = params.inverse_mass_matrix
     momentum = sample_momentum(key, inverse_mass_matrix, state.position)
     start = IntegratorState(state.position, momentum, state.log_density, state.log_density_grad)
@@ -33,11 +45,36 @@ def leapfrog_log_accept_ratio(kernel, key, state: HMCState, params: KernelParams
 
 
 def find_reasonable_step_size(kernel, key, state: HMCState, params: KernelParams, max_tries: int = 100):
-    """A step size whose single step is accepted with probability about 0.8.
+    r"""A step size whose single step is accepted with probability about 0.8 (Stan's
+    ``init_stepsize``).
+
+    Starting from ``params.step_size``, each try draws fresh momentum and takes one
+    step, giving the log acceptance ratio :math:`\Delta = H_0 - H_1`. The first try
+    picks the direction, doubling if :math:`\Delta > \log 0.8`, halving otherwise; the
+    step size is then doubled until :math:`\Delta \le \log 0.8` (halved until
+    :math:`\Delta \ge \log 0.8`), and the first step size that crosses is returned, so
+    after doubling it is the first one accepted with probability at most 0.8 (Hoffman &
+    Gelman's algorithm 4 has the same loop with 0.5; the threshold 0.8 is Stan's). A NaN
+    final energy counts as :math:`\Delta = -\infty`, a rejection.
 
     One step is one integrator step (``kernel`` supplies ``log_density_fn`` and
-    ``integrator``), or, for a kernel with a method
+    ``integrator``; see ``leapfrog_log_accept_ratio``), or, for a kernel with a method
     ``trial_log_accept_ratio(key, state, params, step_size)``, whatever that method tries.
+    Traceable (a ``lax.while_loop``).
+
+    Args:
+        kernel: the kernel whose step is tried (see above).
+        key: a PRNG key; try :math:`i` uses ``jax.random.fold_in(key, i)``.
+        state: the chain's current state, the point the steps start from.
+        params: the kernel parameters; ``step_size`` is the starting step size and
+            ``inverse_mass_matrix`` the metric used.
+        max_tries: the most steps tried (default 100).
+
+    Returns:
+        the step size found, a scalar of ``params.step_size``'s dtype. The search also
+        stops, without an error, after ``max_tries`` tries or once the step size leaves
+        :math:`(10^{-10}, 10^7)`; it then returns the step size reached (which may lie
+        just outside that range).
     """
     trial = getattr(kernel, "trial_log_accept_ratio", None)
 

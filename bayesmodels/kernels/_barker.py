@@ -39,7 +39,15 @@ __all__ = ["BarkerInfo", "BarkerKernel"]
 
 
 class BarkerInfo(NamedTuple):
-    """What a person wants to know about one Barker transition (ArviZ names)."""
+    r"""What a person wants to know about one Barker transition (ArviZ names).
+
+    Args:
+        lp: the log density :math:`\log\pi` at the new state, a scalar.
+        acceptance_rate: the Metropolis-Hastings acceptance probability
+            :math:`\min(1, e^{\Delta})` of the proposal (0 for an invalid one).
+        diverging: True when the proposal's log density or gradient was NaN, or its log
+            density :math:`+\infty` (it was then rejected).
+    """
 
     lp: jax.Array
     acceptance_rate: jax.Array
@@ -76,6 +84,28 @@ def _log_accept_ratio(log_density_x, grad_x, log_density_y, grad_y, w):
 class BarkerKernel(AbstractKernel):
     r"""Barker's gradient-skewed proposal with an MH correction, on ``log_density_fn``.
 
+    With :math:`M^{-1} = R R^\top` (:math:`R = \operatorname{diag}(\sqrt{m})` for a
+    diagonal metric :math:`m`, the lower Cholesky factor for a dense one, and
+    :math:`S\,(I + V^\top(\Lambda^{1/2} - I)V)` for a ``LowRankMetric``) and the whitened
+    gradient :math:`g(x) = R^\top \nabla\log\pi(x)`, a transition from :math:`x` draws
+    :math:`\xi_i \sim \mathcal N(0, \epsilon^2)` per coordinate, keeps its sign with
+    probability :math:`\sigma(\xi_i g_i(x))`, :math:`\sigma(t) = 1 / (1 + e^{-t})`, and flips
+    it otherwise; with :math:`w` the signed increments it proposes :math:`y = x + R w` and
+    accepts with probability :math:`\min(1, e^{\Delta})`,
+
+    .. math::
+
+        \Delta = \log\pi(y) - \log\pi(x)
+            + \sum_i \Bigl[\log\bigl(1 + e^{-w_i g_i(x)}\bigr)
+                          - \log\bigl(1 + e^{w_i g_i(y)}\bigr)\Bigr].
+
+    :math:`\epsilon` is ``params.step_size``. A proposal whose log density or gradient is
+    NaN (or whose log density is :math:`+\infty`) is rejected and flagged divergent.
+
+    Args:
+        log_density_fn: :math:`x \mapsto \log\pi(x)`, a differentiable callable from a
+            flat ``[dim]`` array to a scalar.
+
     Example:
         >>> import jax, jax.numpy as jnp
         >>> from bayesmodels.kernels import KernelParams
@@ -98,7 +128,20 @@ class BarkerKernel(AbstractKernel):
 
     def propose(self, key, state: HMCState, inverse_mass_matrix, step_size):
         r"""A Barker proposal from ``state``: ``(proposal_state, log_ratio, diverging)``
-        with ``log_ratio`` :math:`\Delta` (``-inf`` for an invalid proposal)."""
+        with ``log_ratio`` :math:`\Delta` (``-inf`` for an invalid proposal).
+
+        Args:
+            key: a JAX PRNG key.
+            state: the ``HMCState`` to propose from.
+            inverse_mass_matrix: :math:`M^{-1}`: a ``[dim]`` vector, a ``[dim, dim]``
+                matrix or a ``LowRankMetric``.
+            step_size: the increments' scale :math:`\epsilon`, a scalar.
+
+        Returns:
+            ``(proposal, log_ratio, diverging)``: the proposed ``HMCState`` :math:`y` with
+            its log density and gradient, the log acceptance ratio :math:`\Delta` (a
+            scalar, ``-inf`` when invalid) and the divergence flag (a boolean scalar).
+        """
         move, transpose, _ = metric_root(inverse_mass_matrix)
         noise_key, flip_key = jax.random.split(key)
         x = state.position
@@ -113,7 +156,19 @@ class BarkerKernel(AbstractKernel):
 
     def log_accept_ratio(self, state: HMCState, proposal: HMCState, inverse_mass_matrix):
         r""":math:`\Delta` for the move from ``state`` to ``proposal`` (any two states; the
-        whitened move is recovered as :math:`w = R^{-1}(y - x)`)."""
+        whitened move is recovered as :math:`w = R^{-1}(y - x)`).
+
+        Args:
+            state: the current ``HMCState`` :math:`x`.
+            proposal: the proposed ``HMCState`` :math:`y` (with its log density and
+                gradient).
+            inverse_mass_matrix: :math:`M^{-1}`: a ``[dim]`` vector, a ``[dim, dim]``
+                matrix or a ``LowRankMetric``.
+
+        Returns:
+            the log acceptance ratio :math:`\Delta`, a scalar (``-inf`` when the proposal's
+            log density is NaN or :math:`+\infty`).
+        """
         _, transpose, solve = metric_root(inverse_mass_matrix)
         w = solve(proposal.position - state.position)
         return _log_accept_ratio(
@@ -125,8 +180,19 @@ class BarkerKernel(AbstractKernel):
         )[0]
 
     def trial_log_accept_ratio(self, key, state: HMCState, params: KernelParams, step_size):
-        """Log acceptance ratio of one proposal at ``step_size`` (``-inf`` if invalid); the
-        initial step-size search (``find_reasonable_step_size``) calls it."""
+        r"""Log acceptance ratio of one proposal at ``step_size`` (``-inf`` if invalid); the
+        initial step-size search (``find_reasonable_step_size``) calls it.
+
+        Args:
+            key: a JAX PRNG key.
+            state: the ``HMCState`` to propose from.
+            params: the ``KernelParams``; only ``inverse_mass_matrix`` is read.
+            step_size: the step size :math:`\epsilon` to try (instead of
+                ``params.step_size``).
+
+        Returns:
+            :math:`\Delta` of one proposal, a scalar (``-inf`` if invalid).
+        """
         return self.propose(key, state, params.inverse_mass_matrix, step_size)[1]
 
     def step(self, key, state: HMCState, params: KernelParams):

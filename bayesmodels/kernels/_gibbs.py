@@ -36,7 +36,17 @@ __all__ = ["ConditionalDensity", "DiscreteGibbsUpdate", "GibbsKernel"]
 
 class ConditionalDensity(eqx.Module):
     r""":math:`q_c \mapsto \log\pi(q_c, q_g)` for fixed ``fixed`` :math:`= q_g` (an array
-    leaf: a new value never recompiles)."""
+    leaf: a new value never recompiles).
+
+    Calling it on ``head`` (:math:`q_c`, ``[num_continuous]``) returns
+    ``log_density_fn(concatenate([head, fixed]))``, a scalar: the log density of the
+    continuous block given the Gibbs block, up to a constant.
+
+    Args:
+        log_density_fn: :math:`q \mapsto \log\pi(q)`, the joint log density over the
+            whole position :math:`[\,q_c \mid q_g\,]`.
+        fixed: the trailing block :math:`q_g` held fixed, a 1-d array.
+    """
 
     log_density_fn: Callable
     fixed: jax.Array
@@ -47,7 +57,18 @@ class ConditionalDensity(eqx.Module):
 
 def continuous_params(params: KernelParams, num_continuous: int) -> KernelParams:
     """The step size and the metric's continuous block (a vector's head, a matrix's
-    top-left block)."""
+    top-left block).
+
+    Args:
+        params: the ``KernelParams`` of the whole position.
+        num_continuous: the size of the leading block.
+
+    Returns:
+        ``KernelParams`` with the same step size and the metric's leading block.
+
+    Raises:
+        ValueError: if the metric is a ``LowRankMetric``.
+    """
     metric = params.inverse_mass_matrix
     if isinstance(metric, LowRankMetric):
         raise ValueError(
@@ -65,9 +86,38 @@ class GibbsKernel(AbstractKernel):
     r"""``update`` on the trailing block, then ``inner`` on the first ``num_continuous``
     coordinates.
 
+    With the position :math:`q = [\,q_c \mid q_g\,]`, :math:`q_c` its first
+    ``num_continuous`` coordinates, one transition is
+
+    .. math::
+
+        q_g' \sim K_g(\,\cdot \mid q_c, q_g), \qquad
+        q_c' \sim K_c(\,\cdot \mid q_c;\ \log\pi(\,\cdot\,, q_g')),
+
+    where :math:`K_g` is ``update`` and :math:`K_c` one step of ``inner`` on the
+    conditional log density :math:`q_c \mapsto \log\pi(q_c, q_g')`. Each leaves
+    :math:`\pi` invariant, hence so does their composition.
+
     ``update(key, position, log_density_fn) -> position`` changes only the trailing block
-    and leaves :math:`\pi(q_g \mid q_c)` invariant. ``inner`` is a kernel whose
-    ``log_density_fn`` is replaced, at each step, by the conditional density.
+    and leaves :math:`\pi(q_g \mid q_c)` invariant (a ``DiscreteGibbsUpdate``, or a user's
+    exact conditional draw). ``inner`` is a kernel whose ``log_density_fn`` is replaced, at
+    each step, by the conditional density (a ``ConditionalDensity``). ``params`` covers the
+    whole position; ``inner`` gets its continuous block (a vector's head, a matrix's
+    top-left block), so a ``LowRankMetric`` is refused with ``ValueError``. The state is an
+    ``HMCState`` of the whole position (the gradient is zero in the Gibbs block) and the
+    info is the inner kernel's, with ``lp`` the joint log density.
+
+    Args:
+        log_density_fn: :math:`q \mapsto \log\pi(q)`, the joint log density over the whole
+            flat position (differentiable in its first ``num_continuous`` coordinates).
+        inner: the kernel for the continuous block (``HMCKernel``, ``NUTSKernel``, ...);
+            its own ``log_density_fn`` is never used.
+        update: the Gibbs update of the trailing block, called as
+            ``update(key, position, log_density_fn)`` and returning the new position.
+        num_continuous: the number of leading (continuous) coordinates, positive.
+
+    Raises:
+        ValueError: if ``num_continuous < 1``.
     """
 
     log_density_fn: Callable
@@ -116,7 +166,18 @@ class GibbsKernel(AbstractKernel):
 
     def trial_log_accept_ratio(self, key, state: HMCState, params: KernelParams, step_size):
         """The step-size search's trial: the inner kernel's own, or one integrator step
-        with fresh momentum, on the continuous block with the Gibbs block fixed."""
+        with fresh momentum, on the continuous block with the Gibbs block fixed.
+
+        Args:
+            key: a JAX PRNG key.
+            state: the ``HMCState`` of the whole position.
+            params: the ``KernelParams`` of the whole position (their continuous block is
+                used).
+            step_size: the step size to try.
+
+        Returns:
+            the log acceptance ratio of the trial, a scalar (``-inf`` for a NaN energy).
+        """
         inner, inner_state, _ = self._inner_state(state)
         params = continuous_params(params, self.num_continuous)
         trial = getattr(inner, "trial_log_accept_ratio", None)
@@ -126,7 +187,18 @@ class GibbsKernel(AbstractKernel):
 
 
 def leapfrog_trial(inner, key, inner_state, params: KernelParams, step_size):
-    """Log acceptance ratio of one integrator step of ``inner`` with fresh momentum."""
+    r"""Log acceptance ratio of one integrator step of ``inner`` with fresh momentum.
+
+    Args:
+        inner: a kernel with ``integrator`` and ``log_density_fn``.
+        key: a JAX PRNG key (for the momentum).
+        inner_state: the ``HMCState`` to step from.
+        params: the ``KernelParams``; only ``inverse_mass_matrix`` is read.
+        step_size: the step size to try.
+
+    Returns:
+        :math:`H(q, p) - H(q', p')` of the step, a scalar (``-inf`` for a NaN energy).
+    """
     metric = params.inverse_mass_matrix
     momentum = sample_momentum(key, metric, inner_state.position)
     start = IntegratorState(inner_state.position, momentum, inner_state.log_density, inner_state.log_density_grad)
@@ -152,6 +224,20 @@ class DiscreteGibbsUpdate(eqx.Module):
       :math:`K - 1` other values) and accept with :math:`\min(1, \pi_k / \pi_c)`.
 
     Gibbs evaluates the log density :math:`K` times per coordinate, random walk once.
+    Calling the update as ``update(key, position, log_density_fn)`` does one sweep and
+    returns the new position (the ``update`` of ``GibbsKernel``).
+
+    Args:
+        offset: the position index of the first discrete coordinate (the number of
+            continuous coordinates before them).
+        support_values: the values each discrete coordinate may take, ``[num_discrete, K]``
+            (row :math:`i` padded beyond ``support_sizes[i]``).
+        support_sizes: the number of valid values of each coordinate, ``[num_discrete]``
+            integers.
+        random_walk: propose uniformly on the support instead of from the conditional
+            (default False).
+        modified: never propose the current value (Metropolised Gibbs, or a random walk
+            on the other values; default False).
 
     Example:
         >>> import jax, jax.numpy as jnp
@@ -188,7 +274,22 @@ class DiscreteGibbsUpdate(eqx.Module):
     def propose(self, key, position, log_density, coordinate, log_density_fn):
         """A proposal for discrete coordinate ``coordinate`` of ``position`` (whose log
         density is ``log_density``): ``(proposed position, its log density, log
-        Metropolis-Hastings acceptance ratio)``."""
+        Metropolis-Hastings acceptance ratio)``.
+
+        Args:
+            key: a JAX PRNG key.
+            position: the whole flat position.
+            log_density: the log density at ``position``, a scalar.
+            coordinate: which discrete coordinate :math:`i` (``0 <= i < num_discrete``;
+                position index ``offset + i``), an integer scalar.
+            log_density_fn: the joint log density over the whole position.
+
+        Returns:
+            ``(proposal, proposal_log_density, log_ratio)``: the position with coordinate
+            :math:`i` set to the proposed value, its log density, and the log acceptance
+            ratio (0 for Gibbs, which is always accepted; ``-inf`` when ``modified`` has no
+            other value to propose).
+        """
         index = self.offset + coordinate
         values, size = self.support_values[coordinate], self.support_sizes[coordinate]
         slots = jnp.arange(values.shape[0])

@@ -30,7 +30,20 @@ __all__ = ["HMCInfo", "HMCKernel"]
 
 
 class HMCInfo(NamedTuple):
-    """What a person wants to know about one HMC transition (ArviZ names)."""
+    r"""What a person wants to know about one HMC transition (ArviZ names).
+
+    ``MixedHMCKernel`` reports the same fields (and ``GibbsKernel`` its inner kernel's).
+
+    Args:
+        lp: the log density :math:`\log\pi` at the new state, a scalar.
+        acceptance_rate: the Metropolis acceptance probability of the proposal,
+            :math:`\min(1, e^{-(H(q', p') - H(q, p))})` (0 for a NaN energy).
+        diverging: True when the energy error exceeded ``max_energy_error`` or was NaN
+            (the proposal was then rejected).
+        energy: the Hamiltonian :math:`H` of the point kept: :math:`H(q', p')` if the
+            proposal was accepted, else :math:`H(q, p)` with the fresh momentum.
+        n_steps: the number :math:`L` of integrator steps taken (int32).
+    """
 
     lp: jax.Array
     acceptance_rate: jax.Array
@@ -40,7 +53,49 @@ class HMCInfo(NamedTuple):
 
 
 class HMCKernel(AbstractKernel):
-    """Fixed-length HMC on ``log_density_fn`` (a position -> log density callable)."""
+    r"""Fixed-length HMC on ``log_density_fn`` (a position -> log density callable).
+
+    A transition draws :math:`p \sim \mathcal N(0, M)`, takes :math:`L` steps of
+    ``integrator`` (for the default ``velocity_verlet``, with :math:`q_0 = q`,
+    :math:`p_0 = p`)
+
+    .. math::
+
+        p_{n+1/2} = p_n + \tfrac{\epsilon}{2}\,\nabla\log\pi(q_n), \qquad
+        q_{n+1} = q_n + \epsilon\, M^{-1} p_{n+1/2}, \qquad
+        p_{n+1} = p_{n+1/2} + \tfrac{\epsilon}{2}\,\nabla\log\pi(q_{n+1}),
+
+    and moves to :math:`(q', p') = (q_L, p_L)` with probability
+
+    .. math::
+
+        \alpha = \min\bigl(1, \exp\bigl(H(q, p) - H(q', p')\bigr)\bigr), \qquad
+        H(q, p) = -\log\pi(q) + \tfrac12 p^\top M^{-1} p,
+
+    staying at :math:`q` otherwise. :math:`\epsilon` and :math:`M^{-1}` come from
+    ``params``. :math:`L` is ``num_steps``, or
+    :math:`\lceil \mathrm{trajectory\_length} / \epsilon \rceil` clipped to
+    ``[1, max_num_steps]`` so that adapting :math:`\epsilon` keeps the integration time. A
+    transition whose energy error :math:`H(q', p') - H(q, p)` exceeds ``max_energy_error``
+    (or is NaN) is rejected and flagged divergent.
+
+    Args:
+        log_density_fn: :math:`q \mapsto \log\pi(q)`, a differentiable callable from a
+            flat ``[dim]`` array to a scalar.
+        num_steps: :math:`L`, the integrator steps per transition; give exactly one of it
+            and ``trajectory_length``.
+        trajectory_length: the integration time :math:`L\epsilon`, from which :math:`L`
+            follows for each step size.
+        max_num_steps: the cap on :math:`L` when ``trajectory_length`` sets it (default
+            1024).
+        integrator: the ``Integrator`` (default ``velocity_verlet``).
+        max_energy_error: the energy error above which a transition diverges (default
+            1000).
+
+    Raises:
+        ValueError: if not exactly one of ``num_steps`` and ``trajectory_length`` is
+            given, if ``num_steps < 1``, or if ``trajectory_length`` is not positive.
+    """
 
     log_density_fn: Callable
     num_steps: Optional[int] = eqx.field(static=True, default=None)
@@ -65,7 +120,16 @@ class HMCKernel(AbstractKernel):
         return init_state(self.log_density_fn, position)
 
     def num_integration_steps(self, step_size):
-        """Steps per trajectory for this ``step_size``."""
+        r"""Steps per trajectory for this ``step_size``.
+
+        Args:
+            step_size: the step size :math:`\epsilon`, a positive scalar.
+
+        Returns:
+            :math:`L` as an int32 scalar: ``num_steps``, or
+            :math:`\lceil \mathrm{trajectory\_length} / \epsilon \rceil` clipped to
+            ``[1, max_num_steps]``.
+        """
         if self.num_steps is not None:
             return jnp.asarray(self.num_steps, jnp.int32)
         steps = jnp.ceil(self.trajectory_length / step_size)

@@ -34,7 +34,15 @@ __all__ = [
 
 
 class IntegratorState(NamedTuple):
-    """A point in phase space with the log density and its gradient at ``position``."""
+    r"""A point in phase space with the log density and its gradient at ``position``.
+
+    Args:
+        position: the position :math:`q`, ``[dim]``.
+        momentum: the momentum :math:`p`, ``[dim]``.
+        log_density: :math:`\log\pi(q)`, a scalar.
+        log_density_grad: :math:`\nabla\log\pi(q)`, ``[dim]`` (the next step's first
+            momentum update reuses it).
+    """
 
     position: jax.Array
     momentum: jax.Array
@@ -43,9 +51,29 @@ class IntegratorState(NamedTuple):
 
 
 class Integrator(eqx.Module):
-    """A palindromic splitting scheme: momentum coefficients ``b``, position ``a``.
+    r"""A palindromic splitting scheme: momentum coefficients ``b``, position ``a``.
 
-    ``len(b) == len(a) + 1``; each of ``a`` and ``b`` sums to 1 (consistency).
+    ``len(b) == len(a) + 1``; each of ``a`` and ``b`` sums to 1 (consistency). One step of
+    size :math:`\epsilon` from :math:`(q, p)`, with :math:`k` = ``len(a)``, is the map
+
+    .. math::
+
+        p \leftarrow p + b_0\,\epsilon\,\nabla\log\pi(q), \qquad
+        \text{then for } i = 1, \dots, k:\quad
+        q \leftarrow q + a_{i-1}\,\epsilon\,M^{-1} p, \quad
+        p \leftarrow p + b_i\,\epsilon\,\nabla\log\pi(q),
+
+    which costs :math:`k` gradient evaluations (the first momentum update reuses the
+    previous step's gradient). The three built in are ``velocity_verlet``
+    (:math:`a = (1)`, :math:`b = (\tfrac12, \tfrac12)`), ``mclachlan`` and ``yoshida``.
+
+    Args:
+        name: the integrator's name (``as_integrator`` looks the built-in ones up by it).
+        a: the position coefficients :math:`(a_0, \dots, a_{k-1})`, summing to 1.
+        b: the momentum coefficients :math:`(b_0, \dots, b_k)`, summing to 1.
+
+    Raises:
+        ValueError: if ``len(b) != len(a) + 1`` or either tuple does not sum to 1.
     """
 
     name: str = eqx.field(static=True)
@@ -72,7 +100,36 @@ def integrate_step(
     step_size,
     inverse_mass_matrix,
 ) -> IntegratorState:
-    """One step of ``integrator``; ``step_size`` may be negative (backwards in time)."""
+    r"""One step of ``integrator``; ``step_size`` may be negative (backwards in time).
+
+    Applies the map of ``Integrator`` with :math:`\epsilon` = ``step_size``, starting from
+    ``state.log_density_grad`` (not re-evaluated) and evaluating the log density and its
+    gradient ``len(integrator.a)`` times.
+
+    Args:
+        integrator: the ``Integrator`` (its coefficient table).
+        log_density_fn: :math:`q \mapsto \log\pi(q)`, a differentiable callable from a
+            ``[dim]`` array to a scalar.
+        state: the ``IntegratorState`` to step from; its ``log_density_grad`` must be the
+            gradient at its ``position``.
+        step_size: the step size :math:`\epsilon`, a scalar (negative to integrate
+            backwards).
+        inverse_mass_matrix: :math:`M^{-1}`: a ``[dim]`` vector, a ``[dim, dim]`` matrix or
+            a ``LowRankMetric``.
+
+    Returns:
+        the ``IntegratorState`` after the step, with the log density and gradient at its
+        new position.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from bayesmodels.kernels import IntegratorState, integrate_step, velocity_verlet
+        >>> log_density_fn = lambda q: -0.5 * jnp.sum(q**2)
+        >>> start = IntegratorState(jnp.array([1.0]), jnp.array([0.0]), -0.5, jnp.array([-1.0]))
+        >>> end = integrate_step(velocity_verlet, log_density_fn, start, 0.1, jnp.ones(1))
+        >>> round(float(end.position[0]), 3), round(float(end.momentum[0]), 3)
+        (0.995, -0.1)
+    """
     position, momentum, log_density, grad = state
     momentum = momentum + integrator.b[0] * step_size * grad
     for a, b in zip(integrator.a, integrator.b[1:]):
@@ -83,11 +140,29 @@ def integrate_step(
 
 
 velocity_verlet = Integrator("velocity_verlet", a=(1.0,), b=(0.5, 0.5))
-"""Leapfrog: second order, one gradient per step."""
+r"""Leapfrog: second order, one gradient per step. With :math:`g = \nabla\log\pi`,
+
+.. math::
+
+    p_{1/2} = p + \tfrac{\epsilon}{2}\, g(q), \qquad
+    q' = q + \epsilon\, M^{-1} p_{1/2}, \qquad
+    p' = p_{1/2} + \tfrac{\epsilon}{2}\, g(q').
+"""
 
 _LAMBDA = 0.1931833275037836  # McLachlan (1995), minimal error norm for two stages
 mclachlan = Integrator("mclachlan", a=(0.5, 0.5), b=(_LAMBDA, 1.0 - 2.0 * _LAMBDA, _LAMBDA))
-"""Two-stage minimal-norm scheme: second order, two gradients per step, smaller error."""
+r"""Two-stage minimal-norm scheme (McLachlan 1995): second order, two gradients per step,
+smaller error. With :math:`g = \nabla\log\pi` and :math:`\lambda \approx 0.19318`,
+:math:`a = (\tfrac12, \tfrac12)`, :math:`b = (\lambda, 1 - 2\lambda, \lambda)`:
+
+.. math::
+
+    p \leftarrow p + \lambda\epsilon\, g(q), \quad
+    q \leftarrow q + \tfrac{\epsilon}{2} M^{-1} p, \quad
+    p \leftarrow p + (1 - 2\lambda)\epsilon\, g(q), \quad
+    q \leftarrow q + \tfrac{\epsilon}{2} M^{-1} p, \quad
+    p \leftarrow p + \lambda\epsilon\, g(q).
+"""
 
 _W1 = 1.0 / (2.0 - 2.0 ** (1.0 / 3.0))
 _W0 = 1.0 - 2.0 * _W1
@@ -96,7 +171,18 @@ yoshida = Integrator(
     a=(_W1, _W0, _W1),
     b=(_W1 / 2.0, (_W0 + _W1) / 2.0, (_W0 + _W1) / 2.0, _W1 / 2.0),
 )
-"""Yoshida (1990) triple jump of leapfrogs: fourth order, three gradients per step."""
+r"""Yoshida (1990) triple jump of leapfrogs: fourth order, three gradients per step. With
+:math:`\Phi_h` the leapfrog map of step :math:`h`,
+
+.. math::
+
+    \Psi_\epsilon = \Phi_{w_1\epsilon} \circ \Phi_{w_0\epsilon} \circ \Phi_{w_1\epsilon},
+    \qquad w_1 = \frac{1}{2 - 2^{1/3}}, \quad w_0 = 1 - 2 w_1 = -\frac{2^{1/3}}{2 - 2^{1/3}},
+
+that is :math:`a = (w_1, w_0, w_1)` and
+:math:`b = (\tfrac{w_1}{2}, \tfrac{w_0 + w_1}{2}, \tfrac{w_0 + w_1}{2}, \tfrac{w_1}{2})`
+(adjacent half kicks merged).
+"""
 
 
 def as_integrator(integrator) -> Integrator:

@@ -44,9 +44,59 @@ __all__ = ["MixedHMCKernel"]
 
 
 class MixedHMCKernel(AbstractKernel):
-    """Mixed HMC on ``log_density_fn`` over ``[continuous | discrete]``; ``inner`` (an
+    r"""Mixed HMC on ``log_density_fn`` over ``[continuous | discrete]``; ``inner`` (an
     ``HMCKernel``) gives the integrator and the trajectory length, ``discrete`` the
-    supports and the proposal."""
+    supports and the proposal.
+
+    The position is :math:`q = [\,q_c \mid q_d\,]` (``num_continuous`` continuous, then
+    :math:`D` discrete coordinates). A transition draws :math:`p \sim \mathcal N(0, M)`
+    for :math:`q_c` and, for each discrete coordinate, a kinetic energy
+    :math:`k_j \sim \mathrm{Exp}(1)` and an arrival time :math:`a_j \sim \mathcal U(0, 1)`.
+    Then, ``num_discrete_updates`` times: with :math:`j = \arg\min_i a_i`, :math:`q_c`
+    moves by :math:`\max(1, \lfloor a_j \tau / \epsilon \rfloor)` integrator steps with
+    :math:`q_d` fixed (:math:`a \leftarrow a - a_j`, :math:`a_j \leftarrow 1`), and
+    :math:`q_{d,j}` gets a proposal :math:`\tilde q_{d,j}` of ``discrete`` with log
+    acceptance ratio :math:`\rho`, taken only if its kinetic energy covers it:
+
+    .. math::
+
+        q_{d,j} \leftarrow \begin{cases} \tilde q_{d,j}, \quad k_j \leftarrow k_j + \rho
+            & \text{if } k_j + \rho > 0 \ \text{(refraction)}, \\
+            q_{d,j} & \text{otherwise (reflection).} \end{cases}
+
+    :math:`\tau` makes the whole trajectory last the inner HMC's trajectory length
+    :math:`L\epsilon`. The end point :math:`(q', p')` is accepted with probability
+    :math:`\min(1, e^{-\Delta})`,
+
+    .. math::
+
+        \Delta = H(q', p') - H(q, p) - \sum_{\text{discrete moves}} \Delta U,
+        \qquad H(q, p) = -\log\pi(q) + \tfrac12 p^\top M^{-1} p,
+
+    so only the integrator's error is corrected: the discrete moves paid for their change
+    of potential :math:`U = -\log\pi` with their own kinetic energy. ``params`` covers the
+    whole position and the continuous block of its metric is used (a ``LowRankMetric`` is
+    refused with ``ValueError``). The info is an ``HMCInfo`` whose ``n_steps`` counts all
+    integrator steps.
+
+    Args:
+        log_density_fn: :math:`q \mapsto \log\pi(q)`, the joint log density over the whole
+            flat position (differentiable in its continuous block).
+        inner: an ``HMCKernel`` giving the ``integrator`` and the trajectory length
+            (``num_steps`` or ``trajectory_length``); its own ``log_density_fn`` is not
+            used.
+        discrete: the ``DiscreteGibbsUpdate`` with the discrete coordinates' supports and
+            the proposal scheme; its ``offset`` is ``num_continuous``.
+        num_continuous: the number of leading (continuous) coordinates.
+        num_discrete_updates: discrete updates per transition (default ``None``:
+            :math:`D`: the arrival times visit the coordinates in a cycle, so each is
+            updated once), positive.
+        max_energy_error: the value of :math:`\Delta` above which a transition diverges
+            (default 1000).
+
+    Raises:
+        ValueError: if ``num_discrete_updates < 1``.
+    """
 
     log_density_fn: Callable
     inner: HMCKernel
@@ -73,6 +123,20 @@ class MixedHMCKernel(AbstractKernel):
         return self.inner.empty_info(state)
 
     def trial_log_accept_ratio(self, key, state: HMCState, params: KernelParams, step_size):
+        """The step-size search's trial: one integrator step of ``inner`` with fresh
+        momentum on the continuous block, the discrete block fixed.
+
+        Args:
+            key: a JAX PRNG key.
+            state: the ``HMCState`` of the whole position.
+            params: the ``KernelParams`` of the whole position (their continuous block is
+                used).
+            step_size: the step size to try.
+
+        Returns:
+            the log acceptance ratio :math:`H(q, p) - H(q', p')` of the step, a scalar
+            (``-inf`` for a NaN energy).
+        """
         density, head = self._conditional(state.position)
         inner = eqx.tree_at(lambda k: k.log_density_fn, self.inner, density)
         inner_state = HMCState(head, state.log_density, state.log_density_grad[: self.num_continuous])

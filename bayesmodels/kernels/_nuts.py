@@ -56,7 +56,20 @@ __all__ = ["NUTSInfo", "NUTSKernel"]
 
 
 class NUTSInfo(NamedTuple):
-    """What a person wants to know about one NUTS transition (ArviZ names)."""
+    r"""What a person wants to know about one NUTS transition (ArviZ names).
+
+    Args:
+        lp: the log density :math:`\log\pi` at the draw, a scalar.
+        acceptance_rate: the step-size adaptation's statistic, the mean of
+            :math:`\min(1, e^{H_0 - H_i})` over all points built (those of a rejected last
+            sub-tree included).
+        diverging: True when the last sub-tree built hit an energy error above
+            ``max_energy_error`` (or NaN); the trajectory then stopped.
+        energy: the Hamiltonian :math:`H` at the drawn point.
+        tree_depth: the number of doublings (int32); the trajectory has at most
+            :math:`2^{\text{tree\_depth}}` points, the start included.
+        n_steps: the number of integrator steps taken (int32), rejected ones included.
+    """
 
     lp: jax.Array
     acceptance_rate: jax.Array
@@ -163,7 +176,57 @@ def _turns_inside(stack: _Checkpoints, index, momentum_sum, last_velocity):
 
 
 class NUTSKernel(AbstractKernel):
-    """Multinomial NUTS on ``log_density_fn`` (a position -> log density callable)."""
+    r"""Multinomial NUTS on ``log_density_fn`` (a position -> log density callable).
+
+    A transition draws :math:`p \sim \mathcal N(0, M)` and, from :math:`(q, p)`, builds a
+    trajectory of ``integrator`` points :math:`(q_i, p_i)` by doubling: at depth :math:`d`
+    a sub-tree of :math:`2^d` steps of size :math:`\pm\epsilon` is added at the end
+    (forwards) or the beginning (backwards), a fair coin deciding. With :math:`\rho` the
+    summed momentum of a (sub-)trajectory and :math:`p^\sharp_\pm = M^{-1} p_\pm` the
+    velocities at its two ends, it keeps growing while the generalised no-U-turn criterion
+
+    .. math::
+
+        p^\sharp_{-} \cdot \rho > 0 \quad\text{and}\quad p^\sharp_{+} \cdot \rho > 0
+
+    holds on every balanced sub-tree and across the seams between halves (as Stan). It
+    stops at a U-turn, at a divergence (an energy error :math:`H(q_i, p_i) - H(q, p)`
+    above ``max_energy_error``, or NaN: that sub-tree is discarded) or after
+    ``max_tree_depth`` doublings. The draw is multinomial over the trajectory's points,
+
+    .. math::
+
+        P(q' = q_i) \propto w_i = e^{-H(q_i, p_i)}, \qquad
+        H(q, p) = -\log\pi(q) + \tfrac12 p^\top M^{-1} p,
+
+    sampled progressively within each sub-tree and, at each merge, biased towards the new
+    sub-tree (its point replaces the current one with probability
+    :math:`\min(1, W_\text{new} / W_\text{old})`, :math:`W` the summed weights).
+
+    Args:
+        log_density_fn: :math:`q \mapsto \log\pi(q)`, a differentiable callable from a
+            flat ``[dim]`` array to a scalar.
+        max_tree_depth: the most doublings per transition, an integer in ``[1, 30]``
+            (default 10): at most :math:`2^{\text{max\_tree\_depth}} - 1` integrator steps.
+        integrator: the ``Integrator`` (default ``velocity_verlet``).
+        max_energy_error: the energy error above which a point diverges (default 1000).
+
+    Raises:
+        ValueError: if ``max_tree_depth`` is not an integer in ``[1, 30]``.
+
+    Example:
+        >>> import jax, jax.numpy as jnp
+        >>> from bayesmodels.kernels import KernelParams, NUTSKernel
+        >>> kernel = NUTSKernel(lambda q: -0.5 * jnp.sum(q**2), max_tree_depth=4)
+        >>> params = KernelParams(jnp.asarray(0.5), jnp.ones(2))
+        >>> def one_step(state, key):
+        ...     state, info = kernel.step(key, state, params)
+        ...     return state, info
+        >>> keys = jax.random.split(jax.random.PRNGKey(0), 50)
+        >>> state, infos = jax.lax.scan(one_step, kernel.init(jnp.zeros(2)), keys)
+        >>> state.position.shape, infos.tree_depth.shape, bool(jnp.all(infos.tree_depth <= 4))
+        ((2,), (50,), True)
+    """
 
     log_density_fn: Callable
     max_tree_depth: int = eqx.field(static=True, default=10)

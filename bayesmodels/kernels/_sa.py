@@ -66,7 +66,16 @@ __all__ = ["SAInfo", "SAKernel", "SAState", "leave_one_out_log_density"]
 
 
 class SAState(NamedTuple):
-    """The chain's draw (one of the points) and the set of ``N`` points it came from."""
+    r"""The chain's draw (one of the points) and the set of ``N`` points it came from.
+
+    Args:
+        position: the chain's draw, one of the rows of ``points``, ``[dim]``.
+        log_density: :math:`\log\pi` at ``position``, a scalar.
+        log_density_grad: zeros, ``[dim]``: SA uses no gradient (kept for the driver's
+            interface).
+        points: the set :math:`S = \{z_1, \dots, z_N\}`, ``[N, dim]``.
+        log_densities: :math:`\log\pi(z_i)` for each point, ``[N]``.
+    """
 
     position: jax.Array  # [dim]
     log_density: jax.Array
@@ -76,8 +85,15 @@ class SAState(NamedTuple):
 
 
 class SAInfo(NamedTuple):
-    """One SA transition (ArviZ names): ``acceptance_rate`` is the probability that the
-    proposal was kept in the set; SA never diverges."""
+    r"""One SA transition (ArviZ names): ``acceptance_rate`` is the probability that the
+    proposal was kept in the set; SA never diverges.
+
+    Args:
+        lp: :math:`\log\pi` at the new draw, a scalar.
+        acceptance_rate: :math:`1 - \lambda_{N+1}`, the probability that the proposal was
+            kept in the set.
+        diverging: always False.
+    """
 
     lp: jax.Array
     acceptance_rate: jax.Array
@@ -88,6 +104,13 @@ def leave_one_out_log_density(points, dense: bool = True):
     r"""``log q(z_j | U_{-j})`` for every row ``z_j`` of ``points`` (``U``, ``[N + 1, D]``):
     the log density at ``z_j`` of the Gaussian fitted (mean, covariance with divisor
     :math:`N`; its diagonal if not ``dense``) to the other :math:`N` rows.
+
+    Args:
+        points: the set :math:`U`, ``[N + 1, D]``.
+        dense: fit a full covariance (needs :math:`N > D`) rather than its diagonal.
+
+    Returns:
+        :math:`\log q(z_j \mid U_{-j})` for each row, ``[N + 1]``.
 
     Example:
         >>> import jax, jax.numpy as jnp
@@ -142,10 +165,36 @@ def _drop_logits(log_q, log_densities):
 class SAKernel(AbstractKernel):
     r"""Sample Adaptive MCMC on ``log_density_fn`` (a position -> log density callable).
 
-    ``adapt_state_size`` is :math:`N`, the number of points in the set (default
-    :math:`2D`); ``dense_mass`` fits a full covariance (needs :math:`N > D`) or only its
-    diagonal. ``init_scale`` is the spread of the starting set (see ``initial_state``).
-    The kernel's ``params`` are ignored: the set is its own adaptation.
+    The state is a set :math:`S = \{z_1, \dots, z_N\}` of points. A transition proposes
+    :math:`z_{N+1} \sim \mathcal N(\bar z_S, \Sigma_S)`, the Gaussian fitted to the set
+    (covariance with divisor :math:`N`; its diagonal without ``dense_mass``), drops point
+    :math:`j` of :math:`U = S \cup \{z_{N+1}\}` with probability
+
+    .. math::
+
+        \lambda_j = \frac{q(z_j \mid U_{-j}) / \pi(z_j)}
+                         {\sum_{i=1}^{N+1} q(z_i \mid U_{-i}) / \pi(z_i)},
+
+    :math:`q(\cdot \mid U_{-j})` the Gaussian fitted to :math:`U` without :math:`z_j`
+    (points with a non-finite log density are dropped first), and reports one of the
+    :math:`N` remaining points, chosen uniformly, as the draw. This keeps
+    :math:`\prod_i \pi(z_i)` invariant (Zhu 2019). It needs one log-density evaluation per
+    step and no gradient. ``params`` is ignored: the set is its own adaptation.
+
+    ``init`` and ``initial_state`` raise ``ValueError`` when ``dense_mass`` and
+    :math:`N \le D`.
+
+    Args:
+        log_density_fn: :math:`z \mapsto \log\pi(z)`, a callable from a flat ``[dim]``
+            array to a scalar (never differentiated).
+        adapt_state_size: :math:`N`, the number of points in the set, at least 2 (default
+            ``None``: :math:`2D` for :math:`D` = ``dim``).
+        dense_mass: fit a full covariance to the set (default) rather than its diagonal.
+        init_scale: the standard deviation of the starting set around the initial
+            position (default 1), positive.
+
+    Raises:
+        ValueError: if ``adapt_state_size < 2`` or ``init_scale`` is not positive.
 
     Example:
         >>> import jax, jax.numpy as jnp
@@ -170,7 +219,14 @@ class SAKernel(AbstractKernel):
             raise ValueError(f"SA: init_scale must be positive, got {self.init_scale}")
 
     def state_size(self, dim: int) -> int:
-        """:math:`N` for a ``dim``-dimensional position."""
+        """:math:`N` for a ``dim``-dimensional position.
+
+        Args:
+            dim: the dimension :math:`D` of the position.
+
+        Returns:
+            ``adapt_state_size``, or ``2 * dim`` if it is ``None``.
+        """
         return 2 * dim if self.adapt_state_size is None else self.adapt_state_size
 
     def empty_info(self, state: SAState) -> SAInfo:
@@ -189,6 +245,19 @@ class SAKernel(AbstractKernel):
         chains differ through their starting points). The set starts broad (unit scale
         in the unconstrained space, as NumPyro's) and the drop rule contracts it to the
         posterior during warm-up; points whose log density is not finite leave first.
+
+        Args:
+            position: the starting point, ``[dim]``; the chain's first draw.
+            log_density: :math:`\log\pi` at ``position``, a scalar.
+            log_density_grad: ignored (SA uses no gradient; the state stores zeros).
+
+        Returns:
+            the ``SAState`` with ``points`` ``[N, dim]`` (``position`` first) and their
+            log densities ``[N]`` (the other :math:`N - 1` evaluated here).
+
+        Raises:
+            ValueError: if ``dense_mass`` and :math:`N \le D` (a dense covariance cannot
+                be fitted).
         """
         dim = position.shape[-1]
         size = self.state_size(dim)

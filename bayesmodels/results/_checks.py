@@ -106,7 +106,23 @@ def _tree_depth_message(result) -> str | None:
 
 
 def diagnostic_messages(result) -> list[str]:
-    """One message per problem found in an ``InferenceResult`` (empty when all is well)."""
+    r"""One message per problem found in an ``InferenceResult`` (empty when all is well).
+
+    The checks, in this order: rank-normalised split :math:`\hat R > 1.01` for some scalar
+    of a site (only with at least 2 chains), bulk ESS below 100 per chain, divergent
+    transitions after warm-up, and draws whose tree depth reached
+    ``result.attrs["max_tree_depth"]`` (when the result records tree depths). The r-hat
+    and ESS messages name the failing sites (at most 10, worst first, with their worst
+    values); each message says what to do about the problem. Issues no warning itself;
+    see :func:`warn_diagnostics`.
+
+    Args:
+        result: an ``InferenceResult``; its ``convergence`` (r-hat and bulk ESS per site),
+            ``num_chains``, ``num_divergences``, ``sample_stats`` and ``attrs`` are read.
+
+    Returns:
+        a list of strings, one per failed check (at most 4), in the order above.
+    """
     checks = (_r_hat_message, _ess_message, _divergence_message, _tree_depth_message)
     return [message for message in (check(result) for check in checks) if message is not None]
 
@@ -119,7 +135,8 @@ def warn_diagnostics(result, stacklevel: int = 2) -> list[str]:
         stacklevel: as in ``warnings.warn``; the default points at the caller.
 
     Returns:
-        the messages.
+        the messages warned about (those of :func:`diagnostic_messages`; empty when all
+        is well).
     """
     messages = diagnostic_messages(result)
     for message in messages:
