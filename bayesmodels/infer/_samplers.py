@@ -507,8 +507,8 @@ class NUTS(_HamiltonianSampler):
 
     checked on every balanced sub-tree and across the seams between halves (as Stan
     does). It stops at a U-turn, at a divergence (an energy error
-    :math:`H(q_i, p_i) - H(q, p)` above 1000) or after ``2**max_tree_depth`` steps. The
-    draw is multinomial over the trajectory's points,
+    :math:`H(q_i, p_i) - H(q, p)` above 1000) or after ``max_tree_depth`` doublings
+    (``2**max_tree_depth - 1`` steps). The draw is multinomial over the trajectory's points,
 
     .. math::
 
@@ -535,7 +535,8 @@ class NUTS(_HamiltonianSampler):
             draws, in Stan's windows.
         dense_mass: estimate a dense (full) metric instead of a diagonal one.
         target_accept_prob: the acceptance statistic dual averaging aims for.
-        max_tree_depth: at most ``2**max_tree_depth`` integrator steps per draw.
+        max_tree_depth: at most ``max_tree_depth`` doublings, so ``2**max_tree_depth - 1``
+            integrator steps per draw.
         init_strategy: how chains start (``init_to_uniform`` by default).
         integrator: ``"velocity_verlet"`` (default), ``"mclachlan"``, ``"yoshida"``.
         regularize_mass_matrix: shrink the estimated metric towards the identity (Stan).

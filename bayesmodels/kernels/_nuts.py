@@ -67,7 +67,7 @@ class NUTSInfo(NamedTuple):
             ``max_energy_error`` (or NaN); the trajectory then stopped.
         energy: the Hamiltonian :math:`H` at the drawn point.
         tree_depth: the number of doublings (int32); the trajectory has at most
-            :math:`2^{\text{tree\_depth}}` points, the start included.
+            :math:`2^{\mathrm{tree\_depth}}` points, the start included.
         n_steps: the number of integrator steps taken (int32), rejected ones included.
     """
 
@@ -207,7 +207,7 @@ class NUTSKernel(AbstractKernel):
         log_density_fn: :math:`q \mapsto \log\pi(q)`, a differentiable callable from a
             flat ``[dim]`` array to a scalar.
         max_tree_depth: the most doublings per transition, an integer in ``[1, 30]``
-            (default 10): at most :math:`2^{\text{max\_tree\_depth}} - 1` integrator steps.
+            (default 10): at most :math:`2^{\mathrm{max\_tree\_depth}} - 1` integrator steps.
         integrator: the ``Integrator`` (default ``velocity_verlet``).
         max_energy_error: the energy error above which a point diverges (default 1000).
 
