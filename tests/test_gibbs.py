@@ -287,3 +287,16 @@ def test_model_fit_with_discrete_latent_sites(method):
     assert_within_5_mcse(draws["x"], mean_x, "E[x | y]")
     assert_within_5_mcse(draws["b"], p_b, "P(b | v)")
     assert fitted.to_arviz().posterior["z"].dims == ("chain", "draw", "data")
+
+
+def test_mixed_hmc_kernel_refuses_a_discrete_update_at_the_wrong_offset():
+    from bayesmodels.kernels import DiscreteGibbsUpdate, HMCKernel, MixedHMCKernel
+
+    def log_density(q):
+        return -0.5 * q[0] ** 2 + jnp.where(q[1] == 1.0, 0.0, -1.0)
+
+    values, sizes = jnp.array([[0.0, 1.0]]), jnp.array([2])
+    inner = HMCKernel(log_density, num_steps=3)
+    MixedHMCKernel(log_density, inner, DiscreteGibbsUpdate(1, values, sizes), num_continuous=1)  # fine
+    with pytest.raises(ValueError, match="offset must be 1; got 0"):
+        MixedHMCKernel(log_density, inner, DiscreteGibbsUpdate(0, values, sizes), num_continuous=1)

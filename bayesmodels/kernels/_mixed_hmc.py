@@ -95,7 +95,8 @@ class MixedHMCKernel(AbstractKernel):
             (default 1000).
 
     Raises:
-        ValueError: if ``num_discrete_updates < 1``.
+        ValueError: if ``num_discrete_updates < 1``, or ``discrete.offset`` is not
+            ``num_continuous``.
     """
 
     log_density_fn: Callable
@@ -108,6 +109,11 @@ class MixedHMCKernel(AbstractKernel):
     def __check_init__(self):
         if self.num_discrete_updates is not None and self.num_discrete_updates < 1:
             raise ValueError(f"MixedHMC: num_discrete_updates must be positive, got {self.num_discrete_updates}")
+        if self.discrete.offset != self.num_continuous:
+            raise ValueError(
+                f"MixedHMC: the discrete coordinates follow the {self.num_continuous} continuous ones, "
+                f"so the discrete update's offset must be {self.num_continuous}; got {self.discrete.offset}"
+            )
 
     def _conditional(self, position):
         n = self.num_continuous
