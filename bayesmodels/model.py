@@ -590,8 +590,7 @@ class Model:
         Args:
             *args: ``define``'s arguments, positionally (e.g. new covariates); with
                 none (and no ``**kwargs``), the data of ``fit``.
-            **kwargs: ``define``'s arguments by name (any other keyword is passed on to
-                ``sample_posterior_predictive``).
+            **kwargs: ``define``'s arguments by name.
             seed: an int or a ``jax.random.PRNGKey``.
 
         Returns:
@@ -599,8 +598,17 @@ class Model:
 
         Raises:
             NotFittedError: before ``fit``.
+            TypeError: given ``group_by_chain`` or ``add_to_result``, options of
+                ``sample_posterior_predictive`` that a mean over all draws cannot honour.
         """
         result = self._require_fit("predict()")
+        options = sorted({"group_by_chain", "add_to_result"} & set(kwargs))
+        if options:
+            raise TypeError(
+                f"predict() got {options}: predict() averages over all posterior draws and returns "
+                "the means; for per-chain draws or to store them in result_, call "
+                "sample_posterior_predictive(..., group_by_chain=..., add_to_result=...)"
+            )
         draws = self.sample_posterior_predictive(*args, seed=seed, **kwargs)
         return {name: draws[name].mean(axis=0) for name in result.observed_data if name in draws}
 

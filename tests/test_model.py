@@ -555,6 +555,14 @@ def test_predict_is_the_posterior_predictive_mean(fitted):
     assert fitted.predict()["y"].shape == (len(X),)
 
 
+@pytest.mark.parametrize("option", ["group_by_chain", "add_to_result"])
+def test_predict_refuses_the_options_of_the_draws(fitted, option):
+    result = fitted.result_
+    with pytest.raises(TypeError, match=rf"predict\(\) got \['{option}'\].*sample_posterior_predictive"):
+        fitted.predict(X_NEW, Y_PLACEHOLDER, **{option: True})
+    assert fitted.result_ is result  # nothing was added
+
+
 def test_log_likelihood_of_the_fit_data_is_the_results(fitted):
     stored = fitted.result_.log_likelihood["y"]
     assert stored.shape == (CHAINS, DRAWS, len(X))
