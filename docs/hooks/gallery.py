@@ -86,11 +86,11 @@ def page(name: str, run, title: str, description: str, code: str) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def index(entries: list[tuple[str, str, object]]) -> str:
-    """The gallery's front page: each example's title, first figure and first sentence.
+def index(entries: list[tuple[str, str, str, object]]) -> str:
+    """The gallery's front page: each example's title, first paragraph and first figure.
 
     Args:
-        entries: (name, title, run) per example, in gallery order.
+        entries: (name, short title, description, run) per example, in gallery order.
 
     Returns:
         the page's Markdown.
@@ -100,8 +100,7 @@ def index(entries: list[tuple[str, str, object]]) -> str:
         "Worked examples, each a script in `examples/` that the test suite runs and checks; "
         "the output and figures on each page come from that run.",
     ]
-    for name, title, run in entries:
-        _, description = describe(gallery.EXAMPLES_DIR / f"{name}.py")
+    for name, title, description, run in entries:
         first_paragraph = description.split("\n\n")[0]
         figure = f"[![{title}]({name}/{run.figures[0].name}){{ width=480 }}]({name}.md)" if run.figures else ""
         lines += [f"## [{title}]({name}.md)", first_paragraph, figure]
@@ -133,6 +132,6 @@ def on_files(files, config, **kwargs):
         files.append(File.generated(config, f"gallery/{name}.md", content=page(name, run, title, description, script.read_text())))
         for figure in run.figures:
             files.append(File.generated(config, f"gallery/{name}/{figure.name}", abs_src_path=str(figure)))
-        entries.append((name, gallery.TITLES[name], run))
+        entries.append((name, gallery.TITLES[name], description, run))
     files.append(File.generated(config, "gallery/index.md", content=index(entries)))
     return files
